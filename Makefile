@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Makefile - passt / pasta
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+
+CC ?= cc
+prefix ?= /usr/local
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+mandir ?= $(prefix)/share/man
+man1dir ?= $(mandir)/man1
+DESTDIR ?=
+
+SRCS := $(sort $(wildcard *.c))
+OBJS := $(SRCS:.c=.o)
+LIB_OBJS := $(filter-out passt.o,$(OBJS))
+
+BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-DVERSION_STR=\"$(VERSION)\" -pipe
+HARDEN_CFLAGS := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	-Wformat -Wformat-security
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
+
+CFLAGS ?= -g
+override CFLAGS += $(BASE_CFLAGS) $(HARDEN_CFLAGS) -MMD -MP
+override LDFLAGS += $(HARDEN_LDFLAGS)
+
+.PHONY: all clean install uninstall check lint unit tidy cppcheck asan bench
+
+all: passt pasta
+
+passt: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDFLAGS)
+
+pasta: passt
+	ln -sf passt pasta
+
+%.o: %.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+-include $(SRCS:.c=.d)
+
+# Unit tests: each test/unit/test_*.c links against every object but main()
+UNIT_SRCS := $(sort $(wildcard test/unit/test_*.c))
+UNIT_BINS := $(patsubst test/unit/%.c,test/unit/bin/%,$(UNIT_SRCS))
+
+test/unit/bin/%: test/unit/%.c test/unit/unit.h $(LIB_OBJS)
+	@mkdir -p test/unit/bin
+	$(CC) $(CFLAGS) -I. -o $@ $< $(LIB_OBJS) $(LDFLAGS)
+
+unit: $(UNIT_BINS)
+	test/run unit
+
+# Everything that runs without opt-in: unit, namespace, passt and guest tests
+check: all $(UNIT_BINS)
+	test/run all
+
+lint: tidy cppcheck
+
+tidy:
+	clang-tidy --quiet $(SRCS) -- $(BASE_CFLAGS) -I.
+
+cppcheck:
+	cppcheck --std=c11 --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --quiet --suppressions-list=.cppcheck-suppress \
+		-D_GNU_SOURCE -DVERSION_STR=\"lint\" -I. \
+		--library=gnu $(SRCS)
+
+# Same sources, built with AddressSanitizer and UBSan, into asan/
+asan:
+	@mkdir -p asan
+	$(MAKE) -C asan -f ../Makefile VPATH=.. \
+		CFLAGS="-g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -I.." \
+		LDFLAGS="-fsanitize=address,undefined" all
+
+install: all
+	mkdir -p $(DESTDIR)$(bindir) $(DESTDIR)$(man1dir)
+	cp -f passt $(DESTDIR)$(bindir)/passt
+	ln -sf passt $(DESTDIR)$(bindir)/pasta
+	cp -f passt.1 $(DESTDIR)$(man1dir)/passt.1
+	ln -sf passt.1 $(DESTDIR)$(man1dir)/pasta.1
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/passt $(DESTDIR)$(bindir)/pasta
+	rm -f $(DESTDIR)$(man1dir)/passt.1 $(DESTDIR)$(man1dir)/pasta.1
+
+bench: all
+	test/perf/bench.sh
+
+clean:
+	rm -f passt pasta *.o *.d
+	rm -rf test/unit/bin asan

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* checksum.h - Internet checksums: IPv4 header, ICMP, ICMPv6, TCP, UDP */
+#ifndef CHECKSUM_H
+#define CHECKSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/uio.h>
+
+struct udphdr;
+struct tcphdr;
+struct icmphdr;
+struct icmp6_hdr;
+
+uint32_t sum_16b(const void *buf, size_t len);
+uint16_t csum_fold(uint32_t sum);
+uint32_t csum_unfolded(const void *buf, size_t len, uint32_t init);
+uint16_t csum(const void *buf, size_t len, uint32_t init);
+uint32_t csum_iov(const struct iovec *iov, size_t n, size_t offset,
+		  uint32_t init);
+
+uint16_t csum_ip4_header(uint16_t l3len, uint8_t protocol,
+			 struct in_addr saddr, struct in_addr daddr);
+uint32_t proto_ipv4_header_psum(uint16_t l4len, uint8_t protocol,
+				struct in_addr saddr, struct in_addr daddr);
+uint32_t proto_ipv6_header_psum(uint32_t l4len, uint8_t protocol,
+				const struct in6_addr *saddr,
+				const struct in6_addr *daddr);
+
+void csum_udp4(struct udphdr *uh, struct in_addr saddr, struct in_addr daddr,
+	       const struct iovec *iov, size_t n, size_t offset);
+void csum_udp6(struct udphdr *uh, const struct in6_addr *saddr,
+	       const struct in6_addr *daddr,
+	       const struct iovec *iov, size_t n, size_t offset);
+void csum_icmp4(struct icmphdr *ih, const void *payload, size_t len);
+void csum_icmp6(struct icmp6_hdr *ih, const struct in6_addr *saddr,
+		const struct in6_addr *daddr, const void *payload, size_t len);
+
+#endif /* CHECKSUM_H */

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* fwd.c - Where a flow goes: the target side from the initiating side
+ *
+ * Theory of operation
+ * ===================
+ *
+ * A flow starts on one interface (the guest's tap link, the host, or in
+ * pasta the namespace's loopback) and we decide here where it goes and with
+ * which addresses, given the initiating side's four values.  From the guest:
+ *
+ * - to the address mapped to the host's loopback (--map-host-loopback, by
+ *   default the gateway, unless --no-map-gw): the host's loopback;
+ * - to --map-guest-addr: the host's own address (which the guest also has);
+ * - to --dns-forward's address, port 53: the resolver given by --dns-host,
+ *   or the first one of the host;
+ * - anything else: the same address, through a host socket, bound to the
+ *   outbound address or interface (-o, --outbound-if4/6) when given.
+ *
+ * The target side records, as the guest's side does, the endpoint's address
+ * and port and our own: for sockets we let the kernel pick our address and
+ * port unless one is configured.
+ */
+
+#include <string.h>
+#include <netinet/in.h>
+
+#include "passt.h"
+#include "flow.h"
+#include "fwd.h"
+#include "inany.h"
+
+/**
+ * fwd_match4() - Does an inany equal an IPv4 address that is set?
+ * @a:		Address
+ * @v4:		IPv4 address, 0.0.0.0 for unset
+ *
+ * Return: true if @v4 is set and equal to @a
+ */
+static bool fwd_match4(const union inany_addr *a, struct in_addr v4)
+{
+	const struct in_addr *a4 = inany_v4(a);
+
+	return a4 && v4.s_addr && a4->s_addr == v4.s_addr;
+}
+
+/**
+ * fwd_match6() - Does an inany equal an IPv6 address that is set?
+ * @a:		Address
+ * @v6:		IPv6 address, :: for unset
+ *
+ * Return: true if @v6 is set and equal to @a
+ */
+static bool fwd_match6(const union inany_addr *a, const struct in6_addr *v6)
+{
+	return !IN6_IS_ADDR_UNSPECIFIED(v6) && IN6_ARE_ADDR_EQUAL(&a->a6, v6);
+}
+
+/**
+ * fwd_dns_target() - Resolver address for queries to --dns-forward
+ * @c:		Execution context
+ * @v4:		IPv4 (true) or IPv6 (false)
+ * @out:	Resolver address, set on success
+ *
+ * Return: true if a resolver is known for that family
+ */
+static bool fwd_dns_target(const struct ctx *c, bool v4,
+			   union inany_addr *out)
+{
+	if (v4) {
+		struct in_addr a = c->ip4.dns_host;
+
+		if (!a.s_addr)
+			a = c->ip4.dns[0];
+		if (!a.s_addr)
+			return false;
+		inany_from_v4(out, a);
+		return true;
+	}
+
+	out->a6 = c->ip6.dns_host;
+	if (IN6_IS_ADDR_UNSPECIFIED(&out->a6))
+		out->a6 = c->ip6.dns[0];
+	return !IN6_IS_ADDR_UNSPECIFIED(&out->a6);
+}
+
+/**
+ * fwd_nat_from_tap() - Target side of a flow started by the guest
+ * @c:		Execution context
+ * @proto:	IP protocol
+ * @ini:	Initiating side (guest's address and port, and the destination
+ *		as our own address and port)
+ * @tgt:	Target side, filled here
+ *
+ * Return: the interface of the target side (PIF_HOST)
+ */
+uint8_t fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
+			 const struct flowside *ini, struct flowside *tgt)
+{
+	const union inany_addr *dst = &ini->oaddr;
+	bool v4 = !!inany_v4(dst);
+
+	tgt->eaddr = *dst;
+	tgt->eport = ini->oport;
+	tgt->oport = 0;
+
+	if (!c->no_map_gw &&
+	    (fwd_match4(dst, c->ip4.map_host_loopback) ||
+	     fwd_match6(dst, &c->ip6.map_host_loopback))) {
+		tgt->eaddr = v4 ? inany_loopback4 : inany_loopback6;
+	} else if (fwd_match4(dst, c->ip4.map_guest_addr)) {
+		inany_from_v4(&tgt->eaddr, c->ip4.addr);
+	} else if (fwd_match6(dst, &c->ip6.map_guest_addr)) {
+		tgt->eaddr.a6 = c->ip6.addr;
+	} else if ((fwd_match4(dst, c->ip4.dns_match) ||
+		    fwd_match6(dst, &c->ip6.dns_match)) &&
+		   ini->oport == 53 &&
+		   (proto == IPPROTO_UDP || proto == IPPROTO_TCP)) {
+		fwd_dns_target(c, v4, &tgt->eaddr);
+	}
+
+	if (inany_is_loopback(&tgt->eaddr))
+		tgt->oaddr = tgt->eaddr;	/* loopback source for loopback */
+	else if (v4)
+		inany_from_v4(&tgt->oaddr, c->ip4.addr_out);
+	else
+		tgt->oaddr.a6 = c->ip6.addr_out;
+
+	return PIF_HOST;
+}
