@@ -47,6 +47,7 @@
 #include "icmp.h"
 #include "log.h"
 #include "siphash.h"
+#include "udp.h"
 
 union flow flowtab[FLOW_MAX];
 
@@ -73,8 +74,11 @@ static unsigned int flow_free_count;
 static uint32_t flow_hashtab[FLOW_HASH_SIZE];
 static uint8_t flow_hash_key[16];
 
+static void tw_reset(void);
+
 /**
- * flow_init() - Fill the free stack and pick the hash key
+ * flow_init() - Fill the free stack, empty the hash table and the timer
+ *		 wheel, pick the hash key
  */
 void flow_init(void)
 {
@@ -83,6 +87,8 @@ void flow_init(void)
 	for (i = 0; i < FLOW_MAX; i++)
 		flow_free_stack[i] = FLOW_MAX - 1 - i;
 	flow_free_count = FLOW_MAX;
+	memset(flow_hashtab, 0, sizeof(flow_hashtab));
+	tw_reset();
 
 	if (getrandom(flow_hash_key, sizeof(flow_hash_key), 0) !=
 	    sizeof(flow_hash_key))
@@ -452,6 +458,9 @@ static void flow_timer_fire(struct ctx *c, union flow *flow,
 	case FLOW_PING6:
 		icmp_timer(c, &flow->ping, now);
 		break;
+	case FLOW_UDP:
+		udp_timer(c, &flow->udp, now);
+		break;
 	default:
 		break;
 	}
@@ -522,16 +531,27 @@ void flow_timer_handler(struct ctx *c, const struct timespec *now)
 }
 
 /**
- * flow_timer_init() - Create the timerfd of the wheel and add it to epoll
- * @c:		Execution context
+ * tw_reset() - Empty the timer wheel
  */
-void flow_timer_init(struct ctx *c)
+static void tw_reset(void)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_FLOW_TIMER };
 	unsigned int i;
 
 	for (i = 0; i < TW_SLOTS; i++)
 		tw_head[i] = FLOW_IDX_NONE;
+	memset(tw_map, 0, sizeof(tw_map));
+	tw_base_tick = 0;
+	tw_armed_tick = -1;
+}
+
+/**
+ * flow_timer_init() - Create the timerfd of the wheel and add it to epoll
+ * @c:		Execution context, with the current time
+ */
+void flow_timer_init(struct ctx *c)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_FLOW_TIMER };
+
 	tw_base_tick = flow_now_ms(&c->now) / TW_GRAN_MS;
 
 	tw_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

@@ -94,13 +94,30 @@ struct ping_flow {
 };
 
 /**
+ * struct udp_flow - UDP flow, between the guest and a socket, or spliced
+ * @f:		Common part
+ * @s:		Socket of each side: the connected reply socket, or a duplicate
+ *		of the listening socket the flow arrived on; -1 for the tap
+ * @last:	Time of the latest datagram, seconds
+ * @ttl_err:	Errors relayed to the guest, for rate limiting
+ */
+struct udp_flow {
+	struct flow_common f;
+	int s[SIDES];
+	time_t last;
+	unsigned int ttl_err;
+};
+
+/**
  * union flow - One entry of the flow table
  * @f:		Common part, valid for every type
  * @ping:	FLOW_PING4, FLOW_PING6
+ * @udp:	FLOW_UDP
  */
 union flow {
 	struct flow_common f;
 	struct ping_flow ping;
+	struct udp_flow udp;
 };
 
 extern union flow flowtab[FLOW_MAX];

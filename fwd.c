@@ -127,3 +127,136 @@ uint8_t fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
 
 	return PIF_HOST;
 }
+
+/**
+ * fwd_guest_addr() - The guest's address in the family of @like
+ * @c:		Execution context
+ * @like:	Address whose family to use
+ * @out:	Guest's address, set on success
+ *
+ * Return: true if the guest has an address of that family
+ */
+static bool fwd_guest_addr(const struct ctx *c, const union inany_addr *like,
+			   union inany_addr *out)
+{
+	if (inany_v4(like)) {
+		struct in_addr a = c->ip4.addr_seen.s_addr ? c->ip4.addr_seen :
+							      c->ip4.addr;
+
+		if (!c->v4 || !a.s_addr)
+			return false;
+		inany_from_v4(out, a);
+		return true;
+	}
+
+	if (!c->v6)
+		return false;
+	out->a6 = IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_seen) ? c->ip6.addr :
+							       c->ip6.addr_seen;
+	return !IN6_IS_ADDR_UNSPECIFIED(&out->a6);
+}
+
+/**
+ * fwd_host_src_for_guest() - Source address the guest sees for a host peer
+ * @c:		Execution context
+ * @peer:	Address of the peer on the host side
+ * @out:	Address to show the guest, set on success
+ *
+ * The host's loopback appears as --map-host-loopback (the gateway by
+ * default), and the host's own address, which the guest also has, as
+ * --map-guest-addr, or failing that as the loopback mapping too: the guest
+ * would drop packets from its own address.
+ *
+ * Return: true if the peer can be shown to the guest
+ */
+static bool fwd_host_src_for_guest(const struct ctx *c,
+				   const union inany_addr *peer,
+				   union inany_addr *out)
+{
+	const struct in_addr *p4 = inany_v4(peer);
+	bool own, lo = inany_is_loopback(peer);
+
+	*out = *peer;
+	if (p4) {
+		own = p4->s_addr == c->ip4.addr.s_addr;
+		if (own && c->ip4.map_guest_addr.s_addr) {
+			inany_from_v4(out, c->ip4.map_guest_addr);
+			return true;
+		}
+		if (lo || own) {
+			if (c->no_map_gw || !c->ip4.map_host_loopback.s_addr)
+				return false;
+			inany_from_v4(out, c->ip4.map_host_loopback);
+		}
+		return true;
+	}
+
+	own = IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.addr);
+	if (own && !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr)) {
+		out->a6 = c->ip6.map_guest_addr;
+		return true;
+	}
+	if (lo || own) {
+		if (c->no_map_gw ||
+		    IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback))
+			return false;
+		out->a6 = c->ip6.map_host_loopback;
+	}
+	return true;
+}
+
+/**
+ * fwd_nat_from_host() - Target side of a flow arriving on a forwarded port
+ *			 of the host (-t, -u)
+ * @c:		Execution context
+ * @fwd:	Forwarding table of that protocol and direction
+ * @ini:	Initiating side: the peer and the port it reached
+ * @tgt:	Target side, filled here
+ *
+ * In pasta mode, what comes from the host's loopback goes to the
+ * namespace's loopback, socket to socket (spliced), unless --no-splice.
+ *
+ * Return: PIF_TAP, PIF_SPLICE, or PIF_NONE if the flow can't be forwarded
+ */
+uint8_t fwd_nat_from_host(const struct ctx *c, const struct fwd_ports *fwd,
+			  const struct flowside *ini, struct flowside *tgt)
+{
+	bool v4 = !!inany_v4(&ini->eaddr);
+
+	tgt->eport = ini->oport + fwd->delta[ini->oport];
+	tgt->oport = ini->eport;
+
+	if (c->mode == MODE_PASTA && !c->no_splice &&
+	    inany_is_loopback(&ini->eaddr)) {
+		tgt->eaddr = v4 ? inany_loopback4 : inany_loopback6;
+		tgt->oaddr = tgt->eaddr;
+		tgt->oport = 0;
+		return PIF_SPLICE;
+	}
+
+	if (!fwd_guest_addr(c, &ini->eaddr, &tgt->eaddr) ||
+	    !fwd_host_src_for_guest(c, &ini->eaddr, &tgt->oaddr))
+		return PIF_NONE;
+	return PIF_TAP;
+}
+
+/**
+ * fwd_nat_from_splice() - Target side of a flow from the namespace's
+ *			   loopback to a port forwarded with -T or -U (pasta)
+ * @fwd:	Forwarding table of that protocol and direction
+ * @ini:	Initiating side: the peer in the namespace and its target port
+ * @tgt:	Target side, filled here: the host's loopback
+ *
+ * Return: PIF_HOST
+ */
+uint8_t fwd_nat_from_splice(const struct fwd_ports *fwd,
+			    const struct flowside *ini, struct flowside *tgt)
+{
+	bool v4 = !!inany_v4(&ini->eaddr);
+
+	tgt->eaddr = v4 ? inany_loopback4 : inany_loopback6;
+	tgt->eport = ini->oport + fwd->delta[ini->oport];
+	tgt->oaddr = tgt->eaddr;
+	tgt->oport = 0;
+	return PIF_HOST;
+}

@@ -74,6 +74,10 @@ struct flowside;
 
 uint8_t fwd_nat_from_tap(const struct ctx *c, uint8_t proto,
 			 const struct flowside *ini, struct flowside *tgt);
+uint8_t fwd_nat_from_host(const struct ctx *c, const struct fwd_ports *fwd,
+			  const struct flowside *ini, struct flowside *tgt);
+uint8_t fwd_nat_from_splice(const struct fwd_ports *fwd,
+			    const struct flowside *ini, struct flowside *tgt);
 
 /* Port specification parser for -t, -u, -T, -U (implemented in conf.c) */
 int fwd_spec_parse(struct fwd_ports *fwd, const char *spec, bool pasta,

@@ -47,6 +47,7 @@
 #include "pasta.h"
 #include "pcap.h"
 #include "tap.h"
+#include "udp.h"
 
 #define STATS_INTERVAL_S	60	/* debug counters, how often */
 
@@ -124,6 +125,7 @@ static void timer_handler(struct ctx *c, union epoll_ref ref,
 		warn_perror("Can't read the periodic timer");
 
 	ndp_timer(c, now);
+	udp_port_rescan(c, now);
 
 	if (now->tv_sec - stats_last >= STATS_INTERVAL_S) {
 		stats_last = now->tv_sec;
@@ -225,6 +227,12 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 	case EPOLL_TYPE_PING:
 		icmp_sock_handler(c, ref, now);
 		break;
+	case EPOLL_TYPE_UDP_LISTEN:
+		udp_listen_sock_handler(c, ref, ev->events, now);
+		break;
+	case EPOLL_TYPE_UDP_REPLY:
+		udp_reply_sock_handler(c, ref, ev->events, now);
+		break;
 	default:
 		debug("Event for unexpected epoll type %u", ref.type);
 		break;
@@ -321,6 +329,8 @@ int main(int argc, char **argv)
 		pasta_ns_conf(c);
 	icmp_init(c);
 	dhcpv6_init(c);
+	if (udp_init(c))
+		exit(EXIT_FAILURE);
 
 	if (isolate_prefork(c))
 		die("Can't set no-new-privileges");

@@ -61,6 +61,7 @@
 #include "pasta.h"
 #include "pcap.h"
 #include "tap.h"
+#include "udp.h"
 
 #define TAP_BUF_SIZE	(8UL << 20)	/* receive buffer, many frames */
 #define TAP_FRAMES_MAX	4096		/* frames handled per batch */
@@ -68,6 +69,10 @@
 
 static uint8_t tap_buf[TAP_BUF_SIZE];
 static struct pkt tap_frames[TAP_FRAMES_MAX];
+
+/* UDP and TCP packets of the current batch, in arrival order */
+static struct tap_l3 tap_l4[TAP_FRAMES_MAX];
+static size_t tap_l4_count;
 
 /* Bytes of a partially written frame (passt), sent before anything else */
 static uint8_t tap_pending[sizeof(struct tap_hdr) + FRAME_MAX];
@@ -685,6 +690,10 @@ static void tap_l4_dispatch(struct ctx *c, const struct tap_l3 *l3,
 			handled = dhcp(c, l3);
 		else if (l3->af == AF_INET6 && ntohs(uh->dest) == 547)
 			handled = dhcpv6(c, l3);
+		if (!handled && !c->no_udp) {
+			tap_l4[tap_l4_count++] = *l3;
+			handled = 1;
+		}
 		break;
 	default:
 		break;
@@ -733,6 +742,47 @@ static void tap_frame(struct ctx *c, const struct pkt *eth,
 }
 
 /**
+ * tap_l4_same_flow() - Do two packets have the same addresses and ports?
+ * @a:		First packet
+ * @b:		Second packet
+ *
+ * Return: true if protocol, addresses and ports are equal
+ */
+static bool tap_l4_same_flow(const struct tap_l3 *a, const struct tap_l3 *b)
+{
+	const void *pa = pkt_get(&a->l4, 0, 4), *pb = pkt_get(&b->l4, 0, 4);
+
+	return pa && pb && a->proto == b->proto && !memcmp(pa, pb, 4) &&
+	       inany_equals(&a->saddr, &b->saddr) &&
+	       inany_equals(&a->daddr, &b->daddr);
+}
+
+/**
+ * tap_l4_flush() - Hand the batched UDP and TCP packets to their modules,
+ *		    consecutive packets of one flow together
+ * @c:		Execution context
+ * @now:	Current time
+ */
+static void tap_l4_flush(struct ctx *c, const struct timespec *now)
+{
+	size_t start = 0, end;
+
+	while (start < tap_l4_count) {
+		const struct tap_l3 *first = &tap_l4[start];
+
+		for (end = start + 1; end < tap_l4_count; end++) {
+			if (!tap_l4_same_flow(first, &tap_l4[end]))
+				break;
+		}
+
+		if (first->proto == IPPROTO_UDP)
+			udp_tap_handler(c, first, end - start, now);
+		start = end;
+	}
+	tap_l4_count = 0;
+}
+
+/**
  * tap_frames_handle() - Handle a batch of frames from the guest
  * @c:		Execution context
  * @n:		Number of frames in tap_frames[]
@@ -747,6 +797,7 @@ static void tap_frames_handle(struct ctx *c, size_t n,
 		pcap_frame(tap_frames[i].data, tap_frames[i].len);
 		tap_frame(c, &tap_frames[i], now);
 	}
+	tap_l4_flush(c, now);
 }
 
 /**
