@@ -8,6 +8,8 @@
 struct ctx;
 
 void conf(struct ctx *c, int argc, char **argv);
-void usage(const char *name, FILE *f, int status);
+void conf_parse(struct ctx *c, int argc, char **argv);
+void usage(const char *name, FILE *f, int status)
+	__attribute__((noreturn));
 
 #endif /* CONF_H */

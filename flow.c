@@ -47,6 +47,7 @@
 #include "icmp.h"
 #include "log.h"
 #include "siphash.h"
+#include "tcp.h"
 #include "udp.h"
 
 union flow flowtab[FLOW_MAX];
@@ -460,6 +461,9 @@ static void flow_timer_fire(struct ctx *c, union flow *flow,
 		break;
 	case FLOW_UDP:
 		udp_timer(c, &flow->udp, now);
+		break;
+	case FLOW_TCP:
+		tcp_timer(c, &flow->tcp, now);
 		break;
 	default:
 		break;

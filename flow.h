@@ -109,15 +109,59 @@ struct udp_flow {
 };
 
 /**
+ * struct tcp_tap_conn - TCP connection between the guest and a host socket
+ * @f:			Common part
+ * @sock:		Host socket
+ * @state:		TCP_* state bits, see tcp.c
+ * @flags:		TCP_F_* flags, see tcp.c
+ * @sock_events:	epoll events we currently ask for on @sock
+ * @ws_from_tap:	Window scale the guest uses for its window
+ * @ws_to_tap:		Window scale we use for ours
+ * @retrans:		Retransmissions since the guest last acknowledged
+ * @dup_acks:		Duplicate acknowledgements in a row
+ * @mss:		Largest segment we send to the guest
+ * @seq_to_tap:		Next sequence number we send to the guest
+ * @seq_ack_from_tap:	Latest acknowledgement from the guest
+ * @seq_from_tap:	Next sequence number we expect from the guest
+ * @seq_ack_to_tap:	Latest acknowledgement we sent the guest
+ * @wnd_from_tap:	Guest's window, in bytes
+ * @wnd_to_tap:		Window we advertised, in bytes
+ * @seq_init_to_tap:	Our initial sequence number
+ * @last:		Time of the latest activity, seconds
+ */
+struct tcp_tap_conn {
+	struct flow_common f;
+	int sock;
+	uint16_t state;
+	uint8_t flags;
+	uint16_t sock_events;
+	uint8_t ws_from_tap;
+	uint8_t ws_to_tap;
+	uint8_t retrans;
+	uint8_t dup_acks;
+	uint16_t mss;
+	uint32_t seq_to_tap;
+	uint32_t seq_ack_from_tap;
+	uint32_t seq_from_tap;
+	uint32_t seq_ack_to_tap;
+	uint32_t wnd_from_tap;
+	uint32_t wnd_to_tap;
+	uint32_t seq_init_to_tap;
+	time_t last;
+};
+
+/**
  * union flow - One entry of the flow table
  * @f:		Common part, valid for every type
  * @ping:	FLOW_PING4, FLOW_PING6
  * @udp:	FLOW_UDP
+ * @tcp:	FLOW_TCP
  */
 union flow {
 	struct flow_common f;
 	struct ping_flow ping;
 	struct udp_flow udp;
+	struct tcp_tap_conn tcp;
 };
 
 extern union flow flowtab[FLOW_MAX];

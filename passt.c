@@ -47,6 +47,7 @@
 #include "pasta.h"
 #include "pcap.h"
 #include "tap.h"
+#include "tcp.h"
 #include "udp.h"
 
 #define STATS_INTERVAL_S	60	/* debug counters, how often */
@@ -227,6 +228,12 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 	case EPOLL_TYPE_PING:
 		icmp_sock_handler(c, ref, now);
 		break;
+	case EPOLL_TYPE_TCP:
+		tcp_sock_handler(c, ref, ev->events, now);
+		break;
+	case EPOLL_TYPE_TCP_LISTEN:
+		tcp_listen_handler(c, ref, now);
+		break;
 	case EPOLL_TYPE_UDP_LISTEN:
 		udp_listen_sock_handler(c, ref, ev->events, now);
 		break;
@@ -329,7 +336,7 @@ int main(int argc, char **argv)
 		pasta_ns_conf(c);
 	icmp_init(c);
 	dhcpv6_init(c);
-	if (udp_init(c))
+	if (tcp_init(c) || udp_init(c))
 		exit(EXIT_FAILURE);
 
 	if (isolate_prefork(c))

@@ -61,6 +61,7 @@
 #include "pasta.h"
 #include "pcap.h"
 #include "tap.h"
+#include "tcp.h"
 #include "udp.h"
 
 #define TAP_BUF_SIZE	(8UL << 20)	/* receive buffer, many frames */
@@ -695,6 +696,12 @@ static void tap_l4_dispatch(struct ctx *c, const struct tap_l3 *l3,
 			handled = 1;
 		}
 		break;
+	case IPPROTO_TCP:
+		if (!c->no_tcp) {
+			tap_l4[tap_l4_count++] = *l3;
+			handled = 1;
+		}
+		break;
 	default:
 		break;
 	}
@@ -777,6 +784,8 @@ static void tap_l4_flush(struct ctx *c, const struct timespec *now)
 
 		if (first->proto == IPPROTO_UDP)
 			udp_tap_handler(c, first, end - start, now);
+		else
+			tcp_tap_handler(c, first, end - start, now);
 		start = end;
 	}
 	tap_l4_count = 0;
