@@ -48,6 +48,7 @@
 #include "log.h"
 #include "siphash.h"
 #include "tcp.h"
+#include "tcp_splice.h"
 #include "udp.h"
 
 union flow flowtab[FLOW_MAX];
@@ -464,6 +465,9 @@ static void flow_timer_fire(struct ctx *c, union flow *flow,
 		break;
 	case FLOW_TCP:
 		tcp_timer(c, &flow->tcp, now);
+		break;
+	case FLOW_TCP_SPLICE:
+		tcp_splice_timer(c, &flow->tcp_splice, now);
 		break;
 	default:
 		break;

@@ -151,17 +151,37 @@ struct tcp_tap_conn {
 };
 
 /**
+ * struct tcp_splice_conn - TCP connection joined socket to socket (pasta)
+ * @f:		Common part
+ * @s:		Socket of each side
+ * @pipe:	Pipe per direction: @pipe[side] carries what @s[side] sent
+ * @pending:	Bytes waiting in each pipe
+ * @events:	epoll events we currently ask for, per socket
+ * @state:	TCP_SPLICE_* bits, see tcp_splice.c
+ */
+struct tcp_splice_conn {
+	struct flow_common f;
+	int s[SIDES];
+	int pipe[SIDES][2];
+	uint32_t pending[SIDES];
+	uint16_t events[SIDES];
+	uint8_t state;
+};
+
+/**
  * union flow - One entry of the flow table
  * @f:		Common part, valid for every type
  * @ping:	FLOW_PING4, FLOW_PING6
  * @udp:	FLOW_UDP
  * @tcp:	FLOW_TCP
+ * @tcp_splice:	FLOW_TCP_SPLICE
  */
 union flow {
 	struct flow_common f;
 	struct ping_flow ping;
 	struct udp_flow udp;
 	struct tcp_tap_conn tcp;
+	struct tcp_splice_conn tcp_splice;
 };
 
 extern union flow flowtab[FLOW_MAX];

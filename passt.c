@@ -48,6 +48,7 @@
 #include "pcap.h"
 #include "tap.h"
 #include "tcp.h"
+#include "tcp_splice.h"
 #include "udp.h"
 
 #define STATS_INTERVAL_S	60	/* debug counters, how often */
@@ -127,6 +128,8 @@ static void timer_handler(struct ctx *c, union epoll_ref ref,
 
 	ndp_timer(c, now);
 	udp_port_rescan(c, now);
+	if (c->mode == MODE_PASTA)
+		tcp_splice_refill();
 
 	if (now->tv_sec - stats_last >= STATS_INTERVAL_S) {
 		stats_last = now->tv_sec;
@@ -233,6 +236,9 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 		break;
 	case EPOLL_TYPE_TCP_LISTEN:
 		tcp_listen_handler(c, ref, now);
+		break;
+	case EPOLL_TYPE_TCP_SPLICE:
+		tcp_splice_sock_handler(c, ref, ev->events);
 		break;
 	case EPOLL_TYPE_UDP_LISTEN:
 		udp_listen_sock_handler(c, ref, ev->events, now);

@@ -77,6 +77,7 @@
 #include "siphash.h"
 #include "tap.h"
 #include "tcp.h"
+#include "tcp_splice.h"
 
 #define TCP_FRAMES		64	/* segments to the guest per batch */
 #define TCP_PAYLOAD_MAX		65536
@@ -102,6 +103,9 @@
 #define TCP_TAP_FIN_RCVD	(1 << 7)	/* guest's FIN */
 #define TCP_SOCK_FIN_SENT	(1 << 8)	/* shutdown(SHUT_WR) done */
 #define TCP_CLOSED		(1 << 9)
+
+/* Marks the socket as added to epoll in sock_events (not an epoll flag) */
+#define TCP_EV_ADDED		0x8000
 
 /* Flags */
 #define TCP_F_ACK_DUE		(1 << 0)	/* guest data to acknowledge */
@@ -240,16 +244,30 @@ static void tcp_sock_events(const struct ctx *c, struct tcp_tap_conn *conn,
 			    uint32_t events)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = conn->sock };
-	uint32_t e = events | EPOLLRDHUP;	/* never 0: 0 means not added */
+	uint32_t e = events | TCP_EV_ADDED;
+
+	/* EOF stays readable: after it, asking for it would spin */
+	if (!(conn->state & TCP_SOCK_FIN_RCVD))
+		e |= EPOLLRDHUP;
 
 	if (conn->sock < 0 || conn->sock_events == e)
 		return;
+
+	if ((conn->state & TCP_SOCK_FIN_RCVD) &&
+	    (conn->state & TCP_SOCK_FIN_SENT)) {
+		/* Both directions closed: only EPOLLHUP, again and again */
+		if (conn->sock_events)
+			epoll_del(c, conn->sock);
+		conn->sock_events = 0;
+		return;
+	}
+
 	ref.flow = flow_sidx(flow_idx((const union flow *)conn),
 			     !tcp_guest_side(conn));
 	if (conn->sock_events)
-		epoll_mod(c, e, ref);
+		epoll_mod(c, e & ~TCP_EV_ADDED, ref);
 	else
-		epoll_add(c, e, ref);
+		epoll_add(c, e & ~TCP_EV_ADDED, ref);
 	conn->sock_events = e;
 }
 
@@ -930,7 +948,6 @@ static bool tcp_data_from_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 	bool ack_due = false, fin = false;
 	ssize_t w;
 
-	(void)c;
 	for (i = 0; i < n && iovcnt < TCP_TAP_BATCH; i++) {
 		const struct tcp_seg *s = &segs[i];
 		uint32_t skip;
@@ -986,6 +1003,8 @@ static bool tcp_data_from_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 		conn->state |= TCP_TAP_FIN_RCVD;
 		shutdown(conn->sock, SHUT_WR);
 		conn->state |= TCP_SOCK_FIN_SENT;
+		tcp_sock_events(c, conn, conn->sock_events &
+					 (EPOLLIN | EPOLLOUT));
 		ack_due = true;
 	}
 	return ack_due;
@@ -1206,6 +1225,10 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
 		tcp_data_to_tap(c, conn, now);
+
+	if (flow->f.type == FLOW_TCP)
+		tcp_sock_events(c, conn, conn->sock_events &
+					 (EPOLLIN | EPOLLOUT));
 }
 
 /**
@@ -1273,10 +1296,11 @@ void tcp_timer(struct ctx *c, struct tcp_tap_conn *conn,
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 			const struct timespec *now)
 {
-	const struct fwd_ports *fwd = &c->tcp_in;
+	bool out = ref.data >> 17 & 1;
+	const struct fwd_ports *fwd = out ? &c->tcp_out : &c->tcp_in;
 	struct tcp_tap_conn *conn;
+	struct flowside ini, tgt;
 	union sockaddr_inany sa;
-	struct flowside ini;
 	socklen_t sl = sizeof(sa);
 	union flow *flow;
 	int s, zero = 0, one = 1;
@@ -1294,28 +1318,27 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 		goto refuse;
 	inany_from_sockaddr(&ini.oaddr, &ini.oport, &sa);
 
-	if (!(flow = flow_alloc(now)))
+	memset(&tgt, 0, sizeof(tgt));
+	if (out)
+		pif = fwd_nat_from_splice(fwd, &ini, &tgt);
+	else
+		pif = fwd_nat_from_host(c, fwd, &ini, &tgt);
+
+	if (pif == PIF_SPLICE || pif == PIF_HOST) {
+		tcp_splice_conn_from_sock(c, s, out ? PIF_SPLICE : PIF_HOST,
+					  &ini, pif, &tgt, now);
+		return;
+	}
+	if (pif != PIF_TAP || !(flow = flow_alloc(now)))
 		goto refuse;
+
 	conn = &flow->tcp;
 	conn->f.type = FLOW_TCP;
 	conn->f.proto = IPPROTO_TCP;
 	conn->f.pif[INISIDE] = PIF_HOST;
 	conn->f.side[INISIDE] = ini;
-	pif = fwd_nat_from_host(c, fwd, &ini, &conn->f.side[TGTSIDE]);
-	if (pif == PIF_SPLICE) {
-		/* Until spliced TCP exists, loopback goes through the tap */
-		struct ctx *cm = c;
-		int saved = cm->no_splice;
-
-		cm->no_splice = 1;
-		pif = fwd_nat_from_host(c, fwd, &ini, &conn->f.side[TGTSIDE]);
-		cm->no_splice = saved;
-	}
-	if (pif != PIF_TAP) {
-		flow_free(flow);
-		goto refuse;
-	}
 	conn->f.pif[TGTSIDE] = PIF_TAP;
+	conn->f.side[TGTSIDE] = tgt;
 	conn->sock = s;
 
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -1350,50 +1373,137 @@ refuse:
  *
  * Return: 0 on success, negative errno on failure
  */
-static int tcp_listen_open(const struct ctx *c, const struct fwd_rule *rule,
-			   bool v6, uint16_t port)
+/**
+ * struct tcp_listen_req - A listening socket to open, maybe in the namespace
+ * @addr:	Address to bind
+ * @port:	Port
+ * @ifname:	Interface to bind to, empty for any
+ * @err:	errno of the failure, set on return
+ */
+struct tcp_listen_req {
+	union inany_addr addr;
+	uint16_t port;
+	const char *ifname;
+	int err;
+};
+
+/**
+ * tcp_listen_sock() - Open, bind and listen
+ * @arg:	struct tcp_listen_req
+ *
+ * Called directly, or through ns_call() for -T in the namespace.
+ *
+ * Return: the socket, or -1 with req->err set
+ */
+static int tcp_listen_sock(void *arg)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN };
-	union inany_addr addr = rule->addr;
+	struct tcp_listen_req *req = arg;
+	int af = inany_af(&req->addr), s, one = 1;
 	union sockaddr_inany sa;
-	int s, one = 1;
 	socklen_t sl;
 
-	if (inany_is_unspecified(&addr))
-		addr = v6 ? inany_any6 : inany_any4;
-
-	s = socket(v6 ? AF_INET6 : AF_INET,
-		   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		   IPPROTO_TCP);
 	if (s < 0)
-		return -errno;
+		goto fail;
 	if (s > FD_REF_MAX) {
 		close(s);
-		return -EMFILE;
+		errno = EMFILE;
+		goto fail;
 	}
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (v6)
+	if (af == AF_INET6)
 		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (*rule->ifname &&
-	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, rule->ifname,
-		       strlen(rule->ifname) + 1))
-		goto fail;
+	if (*req->ifname &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, req->ifname,
+		       strlen(req->ifname) + 1))
+		goto fail_close;
 
-	sl = sockaddr_from_inany(&sa, &addr, port, 0);
+	sl = sockaddr_from_inany(&sa, &req->addr, req->port, 0);
 	if (bind(s, &sa.sa, sl) || listen(s, TCP_BACKLOG))
-		goto fail;
+		goto fail_close;
+	return s;
 
-	tcp_listen_fd[0][v6][port] = s;
+fail_close:
+	req->err = errno;
+	close(s);
+	return -1;
+fail:
+	req->err = errno;
+	return -1;
+}
+
+/**
+ * tcp_listen_open() - Open one listening socket for a forwarded port
+ * @c:		Execution context
+ * @rule:	Rule the port belongs to
+ * @out:	-T (in the namespace, on its loopback) rather than -t
+ * @v6:		IPv6 socket
+ * @port:	Port
+ *
+ * Return: 0 on success, negative errno on failure
+ */
+static int tcp_listen_open(const struct ctx *c, const struct fwd_rule *rule,
+			   bool out, bool v6, uint16_t port)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN };
+	struct tcp_listen_req req = {
+		.addr = rule->addr, .port = port, .ifname = rule->ifname,
+	};
+	int s;
+
+	if (inany_is_unspecified(&req.addr) && out)
+		req.addr = v6 ? inany_loopback6 : inany_loopback4;
+	else if (inany_is_unspecified(&req.addr))
+		req.addr = v6 ? inany_any6 : inany_any4;
+
+	s = out ? ns_call(c, tcp_listen_sock, &req) : tcp_listen_sock(&req);
+	if (s < 0)
+		return -req.err;
+
+	tcp_listen_fd[out][v6][port] = s;
 	ref.fd = s;
-	ref.data = port | (uint32_t)v6 << 16;
+	ref.data = port | (uint32_t)v6 << 16 | (uint32_t)out << 17;
 	epoll_add(c, EPOLLIN, ref);
 	return 0;
-fail:
-	{
-		int e = errno;
+}
 
-		close(s);
-		return -e;
+/**
+ * tcp_listen_rules() - Open listening sockets for every forwarded port
+ * @c:		Execution context
+ * @fwd:	Forwarding table
+ * @out:	-T rather than -t
+ *
+ * Return: 0 on success, -1 if a port can't be bound (reported)
+ */
+static int tcp_listen_rules(const struct ctx *c, const struct fwd_ports *fwd,
+			    bool out)
+{
+	unsigned int r, p, f;
+
+	for (r = 0; r < fwd->count; r++) {
+		const struct fwd_rule *rule = &fwd->rules[r];
+
+		for (p = rule->first; p <= rule->last; p++) {
+			for (f = 0; f <= 1; f++) {
+				int rc;
+
+				if (bitmap_isset(fwd->excl, p) ||
+				    !(rule->flags & (f ? FWD_RULE_V6 :
+							 FWD_RULE_V4)) ||
+				    !(f ? c->v6 : c->v4))
+					continue;
+				rc = tcp_listen_open(c, rule, out, f, p);
+				if (rc < 0) {
+					err("Can't bind TCP port %u (%s) for "
+					    "%s: %s", p, f ? "IPv6" : "IPv4",
+					    out ? "-T" : "-t", strerror(-rc));
+					return -1;
+				}
+			}
+		}
 	}
+	return 0;
 }
 
 /**
@@ -1404,7 +1514,7 @@ fail:
  */
 int tcp_init(struct ctx *c)
 {
-	unsigned int d, f, p, r;
+	unsigned int d, f, p;
 	int s, zero = 0;
 
 	for (d = 0; d < 2; d++)
@@ -1424,30 +1534,16 @@ int tcp_init(struct ctx *c)
 	}
 	debug("TCP: SO_PEEK_OFF %ssupported", tcp_peek_off_ok ? "" : "not ");
 
-	if (c->no_tcp || c->tcp_in.mode != FWD_SPEC)
+	if (c->no_tcp)
 		return 0;
+	if (c->mode == MODE_PASTA)
+		tcp_splice_init();
 
-	for (r = 0; r < c->tcp_in.count; r++) {
-		const struct fwd_rule *rule = &c->tcp_in.rules[r];
-
-		for (p = rule->first; p <= rule->last; p++) {
-			for (f = 0; f <= 1; f++) {
-				int rc;
-
-				if (bitmap_isset(c->tcp_in.excl, p) ||
-				    !(rule->flags & (f ? FWD_RULE_V6 :
-							 FWD_RULE_V4)) ||
-				    !(f ? c->v6 : c->v4))
-					continue;
-				rc = tcp_listen_open(c, rule, f, p);
-				if (rc < 0) {
-					err("Can't bind TCP port %u (%s) for "
-					    "-t: %s", p, f ? "IPv6" : "IPv4",
-					    strerror(-rc));
-					return -1;
-				}
-			}
-		}
-	}
+	if (c->tcp_in.mode == FWD_SPEC && tcp_listen_rules(c, &c->tcp_in,
+							   false))
+		return -1;
+	if (c->mode == MODE_PASTA && c->tcp_out.mode == FWD_SPEC &&
+	    tcp_listen_rules(c, &c->tcp_out, true))
+		return -1;
 	return 0;
 }

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* tcp_splice.c - TCP between two loopback sockets, joined by splice(2)
+ *
+ * Theory of operation
+ * ===================
+ *
+ * In pasta mode, a connection between the namespace's loopback and the
+ * host's loopback needs no Ethernet, no IP and no copy through user space:
+ * we accept it on one side, connect a socket to the same port (or the
+ * translated one) on the other side's loopback, and move data between the
+ * two inside the kernel with splice(2), through one pipe per direction.
+ *
+ * - From the host's loopback to a port forwarded with -t, and from the
+ *   namespace's loopback to a port forwarded with -T.
+ * - Both sockets have TCP_NODELAY: latency is the point of this path.
+ * - Pipes are grown with F_SETPIPE_SZ (to TCP_SPLICE_PIPE_SIZE, or as far
+ *   as the system allows) and a few are kept open ahead of time, so that
+ *   setting up a connection costs little.
+ * - Data: on input from one socket, splice() it into that direction's pipe
+ *   and from the pipe into the other socket.  If the other socket can't take
+ *   it all, what stays in the pipe waits for EPOLLOUT on that socket, and we
+ *   stop asking for input on the first one meanwhile: every wake-up moves
+ *   data or changes state, so there is no busy loop.
+ * - End of file from one side, once its pipe is empty, is a shutdown of
+ *   the other side's write direction; the other direction goes on (half-
+ *   close).  When both directions are done, both sockets are closed.  An
+ *   error or reset on one side resets the other (SO_LINGER with zero).
+ * - If the target refuses the connection, the accepted socket is reset: its
+ *   client was already connected to our listener and sees ECONNRESET.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "passt.h"
+#include "flow.h"
+#include "log.h"
+#include "pasta.h"
+#include "tcp_splice.h"
+
+#define TCP_SPLICE_PIPE_SIZE	(1 << 20)
+#define TCP_SPLICE_POOL		16	/* pipes kept ready */
+#define TCP_SPLICE_CONN_TIMEOUT	10	/* seconds to connect the target */
+#define TCP_SPLICE_IDLE		7200	/* seconds idle before we check */
+
+/* State bits */
+#define SPLICE_CONNECTING	(1 << 0)
+#define SPLICE_FIN_RCVD(s)	(1 << (1 + (s)))	/* EOF read from s[s] */
+#define SPLICE_FIN_SENT(s)	(1 << (3 + (s)))	/* shutdown of s[s] */
+#define SPLICE_BLOCKED(s)	(1 << (5 + (s)))	/* s[s] can't take more */
+
+/* Marks a socket as added to epoll in conn->events (not an epoll flag) */
+#define EV_ADDED		0x8000
+
+static int splice_pool[TCP_SPLICE_POOL][2];
+static unsigned int splice_pool_count;
+static unsigned int splice_pipe_size = TCP_SPLICE_PIPE_SIZE;
+
+/**
+ * tcp_splice_pipe_new() - Open a pipe and make it as large as allowed
+ * @p:		File descriptors, set on success
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int tcp_splice_pipe_new(int p[2])
+{
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
+		return -1;
+	if (fcntl(p[0], F_SETPIPE_SZ, splice_pipe_size) < 0) {
+		int got = fcntl(p[0], F_GETPIPE_SZ);
+
+		if (got > 0)
+			splice_pipe_size = got;		/* keep what we get */
+	}
+	return 0;
+}
+
+/**
+ * tcp_splice_pipe_get() - Take a pipe from the pool, or open one
+ * @p:		File descriptors, set on success
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int tcp_splice_pipe_get(int p[2])
+{
+	if (splice_pool_count) {
+		splice_pool_count--;
+		p[0] = splice_pool[splice_pool_count][0];
+		p[1] = splice_pool[splice_pool_count][1];
+		return 0;
+	}
+	return tcp_splice_pipe_new(p);
+}
+
+/**
+ * tcp_splice_pipe_put() - Give an empty pipe back to the pool, or close it
+ * @p:		File descriptors, -1 on return
+ * @empty:	The pipe holds no data
+ */
+static void tcp_splice_pipe_put(int p[2], bool empty)
+{
+	if (p[0] < 0)
+		return;
+	if (empty && splice_pool_count < TCP_SPLICE_POOL) {
+		splice_pool[splice_pool_count][0] = p[0];
+		splice_pool[splice_pool_count][1] = p[1];
+		splice_pool_count++;
+	} else {
+		close(p[0]);
+		close(p[1]);
+	}
+	p[0] = p[1] = -1;
+}
+
+/**
+ * tcp_splice_refill() - Top up the pool of ready pipes (periodic)
+ */
+void tcp_splice_refill(void)
+{
+	while (splice_pool_count < TCP_SPLICE_POOL &&
+	       !tcp_splice_pipe_new(splice_pool[splice_pool_count]))
+		splice_pool_count++;
+}
+
+/**
+ * tcp_splice_init() - Fill the pool of pipes
+ */
+void tcp_splice_init(void)
+{
+	tcp_splice_refill();
+}
+
+/**
+ * tcp_splice_events() - Ask epoll for what each socket must wait for
+ * @c:		Execution context
+ * @conn:	Connection
+ */
+static void tcp_splice_events(const struct ctx *c,
+			      struct tcp_splice_conn *conn)
+{
+	unsigned int side;
+
+	for (side = 0; side < SIDES; side++) {
+		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE };
+		unsigned int other = !side;
+		uint32_t ev = EV_ADDED;
+
+		if (conn->s[side] < 0)
+			continue;
+		/* EOF stays readable: after it, asking for it would spin */
+		if (!(conn->state & SPLICE_FIN_RCVD(side)))
+			ev |= EPOLLRDHUP;
+		if (conn->state & SPLICE_CONNECTING) {
+			ev |= side == TGTSIDE ? EPOLLOUT : 0;
+		} else {
+			if (!(conn->state & SPLICE_FIN_RCVD(side)) &&
+			    !(conn->state & SPLICE_BLOCKED(other)))
+				ev |= EPOLLIN;
+			if (conn->pending[other])
+				ev |= EPOLLOUT;
+		}
+		if (ev == conn->events[side])
+			continue;
+
+		ref.fd = conn->s[side];
+		ref.flow = flow_sidx(flow_idx((union flow *)conn), side);
+		if (conn->events[side])
+			epoll_mod(c, ev & ~EV_ADDED, ref);
+		else
+			epoll_add(c, ev & ~EV_ADDED, ref);
+		conn->events[side] = ev;
+	}
+}
+
+/**
+ * tcp_splice_close() - Close both sockets and free the connection
+ * @c:		Execution context
+ * @conn:	Connection
+ * @reset:	Reset both peers rather than closing cleanly
+ */
+static void tcp_splice_close(const struct ctx *c,
+			     struct tcp_splice_conn *conn, bool reset)
+{
+	unsigned int side;
+
+	flow_log(LOG_DEBUG, (union flow *)conn, reset ? "reset" : "closed");
+	for (side = 0; side < SIDES; side++) {
+		if (conn->s[side] >= 0) {
+			if (reset) {
+				struct linger l = { 1, 0 };
+
+				setsockopt(conn->s[side], SOL_SOCKET,
+					   SO_LINGER, &l, sizeof(l));
+			}
+			if (conn->events[side])
+				epoll_del(c, conn->s[side]);
+			close(conn->s[side]);
+			conn->s[side] = -1;
+		}
+		tcp_splice_pipe_put(conn->pipe[side], !conn->pending[side]);
+	}
+	flow_free((union flow *)conn);
+}
+
+/**
+ * tcp_splice_move() - Move data from one socket to the other
+ * @conn:	Connection
+ * @from:	Side to read from
+ *
+ * Return: 0 on success, -1 on a fatal error (the caller resets)
+ */
+static int tcp_splice_move(struct tcp_splice_conn *conn, unsigned int from)
+{
+	unsigned int to = !from;
+	int *p = conn->pipe[from];
+
+	for (;;) {
+		bool progress = false;
+		ssize_t n;
+
+		if (!(conn->state & SPLICE_FIN_RCVD(from)) &&
+		    conn->pending[from] < splice_pipe_size) {
+			n = splice(conn->s[from], NULL, p[1], NULL,
+				   splice_pipe_size - conn->pending[from],
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n == 0) {
+				conn->state |= SPLICE_FIN_RCVD(from);
+				progress = true;
+			} else if (n > 0) {
+				conn->pending[from] += n;
+				progress = true;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				return -1;
+			}
+		}
+
+		if (conn->pending[from]) {
+			n = splice(p[0], NULL, conn->s[to], NULL,
+				   conn->pending[from],
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				conn->pending[from] -= n;
+				conn->state &= ~SPLICE_BLOCKED(to);
+				progress = true;
+			} else if (n < 0 && errno != EAGAIN &&
+				   errno != EWOULDBLOCK) {
+				return -1;
+			}
+			if (conn->pending[from])
+				conn->state |= SPLICE_BLOCKED(to);
+		}
+
+		if (!progress)
+			break;
+	}
+
+	if ((conn->state & SPLICE_FIN_RCVD(from)) && !conn->pending[from] &&
+	    !(conn->state & SPLICE_FIN_SENT(to))) {
+		shutdown(conn->s[to], SHUT_WR);
+		conn->state |= SPLICE_FIN_SENT(to);
+	}
+	return 0;
+}
+
+/**
+ * tcp_splice_connect() - Open and connect the target socket
+ * @arg:	struct flowside of the target; returns the socket
+ *
+ * Called directly, or through ns_call() for the namespace's loopback.
+ *
+ * Return: the socket, or -1 on failure
+ */
+static int tcp_splice_connect(void *arg)
+{
+	const struct flowside *tgt = arg;
+	union sockaddr_inany sa;
+	int s, one = 1;
+	socklen_t sl;
+
+	s = socket(inany_af(&tgt->eaddr),
+		   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (s < 0)
+		return -1;
+	if (s > FD_REF_MAX) {
+		close(s);
+		return -1;
+	}
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	sl = sockaddr_from_inany(&sa, &tgt->eaddr, tgt->eport, 0);
+	if (connect(s, &sa.sa, sl) && errno != EINPROGRESS) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/**
+ * tcp_splice_conn_from_sock() - Join an accepted connection to a new one
+ *				 on the other side's loopback
+ * @c:		Execution context
+ * @s:		Accepted socket
+ * @pif:	Interface it was accepted on (PIF_HOST or PIF_SPLICE)
+ * @ini:	Its addresses and ports
+ * @tgt_pif:	Interface of the target (the other one)
+ * @tgt:	Target addresses and ports
+ * @now:	Current time
+ *
+ * On failure the accepted socket is reset and closed.
+ */
+void tcp_splice_conn_from_sock(const struct ctx *c, int s, uint8_t pif,
+			       const struct flowside *ini, uint8_t tgt_pif,
+			       const struct flowside *tgt,
+			       const struct timespec *now)
+{
+	struct tcp_splice_conn *conn;
+	union flow *flow;
+	int one = 1, t;
+
+	if (!(flow = flow_alloc(now)))
+		goto refuse;
+	conn = &flow->tcp_splice;
+	conn->f.type = FLOW_TCP_SPLICE;
+	conn->f.proto = IPPROTO_TCP;
+	conn->f.pif[INISIDE] = pif;
+	conn->f.pif[TGTSIDE] = tgt_pif;
+	conn->f.side[INISIDE] = *ini;
+	conn->f.side[TGTSIDE] = *tgt;
+	conn->s[INISIDE] = s;
+	conn->s[TGTSIDE] = -1;
+	conn->pipe[0][0] = conn->pipe[0][1] = -1;
+	conn->pipe[1][0] = conn->pipe[1][1] = -1;
+
+	if (tcp_splice_pipe_get(conn->pipe[0]) ||
+	    tcp_splice_pipe_get(conn->pipe[1]))
+		goto fail;
+
+	if (tgt_pif == PIF_SPLICE)
+		t = ns_call(c, tcp_splice_connect, &conn->f.side[TGTSIDE]);
+	else
+		t = tcp_splice_connect(&conn->f.side[TGTSIDE]);
+	if (t < 0)
+		goto fail;
+	conn->s[TGTSIDE] = t;
+
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	conn->state = SPLICE_CONNECTING;
+	tcp_splice_events(c, conn);
+	flow_timer_set(flow, flow_now_ms(now) + TCP_SPLICE_CONN_TIMEOUT * 1000);
+	flow_log(LOG_DEBUG, flow, "connecting (spliced)");
+	return;
+
+fail:
+	flow_log(LOG_DEBUG, flow, "can't set up spliced connection: %s",
+		 strerror(errno));
+	tcp_splice_close(c, conn, true);
+	return;
+refuse:
+	{
+		struct linger l = { 1, 0 };
+
+		setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(s);
+	}
+}
+
+/**
+ * tcp_splice_sock_handler() - Events on one socket of a spliced connection
+ * @c:		Execution context
+ * @ref:	epoll reference: socket, flow and side
+ * @events:	epoll events
+ */
+void tcp_splice_sock_handler(const struct ctx *c, union epoll_ref ref,
+			     uint32_t events)
+{
+	union flow *flow = flow_at_sidx(ref.flow);
+	unsigned int side = ref.flow & 1;
+	struct tcp_splice_conn *conn;
+
+	if (!flow || flow->f.type != FLOW_TCP_SPLICE)
+		return;
+	conn = &flow->tcp_splice;
+
+	if (conn->state & SPLICE_CONNECTING) {
+		int err = 0;
+		socklen_t sl = sizeof(err);
+
+		if (side != TGTSIDE || !(events & (EPOLLOUT | EPOLLERR |
+						   EPOLLHUP)))
+			return;
+		if (getsockopt(conn->s[TGTSIDE], SOL_SOCKET, SO_ERROR, &err,
+			       &sl) || err) {
+			flow_log(LOG_DEBUG, flow, "connect failed: %s",
+				 strerror(err));
+			tcp_splice_close(c, conn, true);
+			return;
+		}
+		conn->state &= ~SPLICE_CONNECTING;
+		flow_timer_cancel(flow);
+		flow_log(LOG_DEBUG, flow, "established (spliced)");
+		events = EPOLLIN;
+		side = INISIDE;
+	}
+
+	if (events & EPOLLERR) {
+		tcp_splice_close(c, conn, true);
+		return;
+	}
+
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
+	    tcp_splice_move(conn, side)) {
+		tcp_splice_close(c, conn, true);
+		return;
+	}
+	if (events & EPOLLOUT && tcp_splice_move(conn, !side)) {
+		tcp_splice_close(c, conn, true);
+		return;
+	}
+	/* The other direction may have been waiting for this one */
+	if (conn->pending[!side] && tcp_splice_move(conn, !side)) {
+		tcp_splice_close(c, conn, true);
+		return;
+	}
+
+	if ((conn->state & SPLICE_FIN_SENT(INISIDE)) &&
+	    (conn->state & SPLICE_FIN_SENT(TGTSIDE))) {
+		tcp_splice_close(c, conn, false);
+		return;
+	}
+	tcp_splice_events(c, conn);
+}
+
+/**
+ * tcp_splice_timer() - The target didn't connect in time: give up
+ * @c:		Execution context
+ * @conn:	Connection whose timer fired
+ * @now:	Current time
+ */
+void tcp_splice_timer(const struct ctx *c, struct tcp_splice_conn *conn,
+		      const struct timespec *now)
+{
+	(void)now;
+	if (conn->state & SPLICE_CONNECTING) {
+		flow_log(LOG_DEBUG, (union flow *)conn, "connect timed out");
+		tcp_splice_close(c, conn, true);
+	}
+}
