@@ -19,15 +19,25 @@
  * The target side records, as the guest's side does, the endpoint's address
  * and port and our own: for sockets we let the kernel pick our address and
  * port unless one is configured.
+ *
+ * "auto" forwarding (pasta): once a second, the listening TCP sockets and
+ * bound UDP sockets of each side are read from /proc/net/{tcp,udp}[6] of
+ * that side (files opened once, in each namespace, and read again from the
+ * start), and tcp.c and udp.c open or close their listening sockets on the
+ * other side to match, leaving out the ports they hold themselves.
  */
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <netinet/in.h>
 
 #include "passt.h"
 #include "flow.h"
 #include "fwd.h"
 #include "inany.h"
+#include "pasta.h"
 
 /**
  * fwd_match4() - Does an inany equal an IPv4 address that is set?
@@ -259,4 +269,140 @@ uint8_t fwd_nat_from_splice(const struct fwd_ports *fwd,
 	tgt->oaddr = tgt->eaddr;
 	tgt->oport = 0;
 	return PIF_HOST;
+}
+
+/* Port scans of /proc/net/{tcp,tcp6,udp,udp6}: [ns][udp][v6] */
+static int fwd_scan_fd[2][2][2] = {
+	{ { -1, -1 }, { -1, -1 } }, { { -1, -1 }, { -1, -1 } },
+};
+
+static const char *fwd_scan_path[2][2] = {
+	{ "/proc/net/tcp", "/proc/net/tcp6" },
+	{ "/proc/net/udp", "/proc/net/udp6" },
+};
+
+/**
+ * fwd_scan_open_one() - Open one /proc/net file, in the current namespace
+ * @arg:	Path
+ *
+ * Return: file descriptor, or -1
+ */
+static int fwd_scan_open_one(void *arg)
+{
+	return open((const char *)arg, O_RDONLY | O_CLOEXEC);
+}
+
+/**
+ * fwd_scan_init() - Open the socket tables that "auto" forwarding reads
+ * @c:		Execution context
+ *
+ * The files stay open: each scan reads them again from the start, in the
+ * namespace they were opened in, without entering it again.
+ */
+void fwd_scan_init(const struct ctx *c)
+{
+	unsigned int udp, v6;
+
+	for (udp = 0; udp < 2; udp++) {
+		for (v6 = 0; v6 < 2; v6++) {
+			const char *p = fwd_scan_path[udp][v6];
+
+			fwd_scan_fd[0][udp][v6] = fwd_scan_open_one((void *)p);
+			if (c->mode == MODE_PASTA)
+				fwd_scan_fd[1][udp][v6] =
+					ns_call(c, fwd_scan_open_one, (void *)p);
+		}
+	}
+}
+
+/**
+ * fwd_scan_line() - Port of a listening (TCP) or bound (UDP) socket
+ * @line:	Line of /proc/net/{tcp,udp}[6]
+ * @udp:	UDP table
+ *
+ * Return: local port, or -1 if the line is no such socket
+ */
+static int fwd_scan_line(const char *line, bool udp)
+{
+	unsigned int port, rport, state;
+	char laddr[40], raddr[40];
+
+	if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x",
+		   laddr, &port, raddr, &rport, &state) != 5)
+		return -1;
+
+	if (udp)	/* bound, not connected: TCP_CLOSE, no remote port */
+		return state == 0x07 && !rport ? (int)port : -1;
+	return state == 0x0a ? (int)port : -1;	/* TCP_LISTEN */
+}
+
+/**
+ * fwd_scan_file() - Add the ports found in one socket table to a bitmap
+ * @fd:		Open file, read again from the start
+ * @udp:	UDP table
+ * @map:	Bitmap of ports, updated
+ */
+static void fwd_scan_file(int fd, bool udp, unsigned long *map)
+{
+	static char buf[1 << 16];
+	size_t have = 0;
+	ssize_t n;
+
+	if (fd < 0 || lseek(fd, 0, SEEK_SET))
+		return;
+
+	while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		char *line = buf, *nl;
+
+		have += n;
+		buf[have] = '\0';
+		while ((nl = strchr(line, '\n'))) {
+			int port;
+
+			*nl = '\0';
+			if ((port = fwd_scan_line(line, udp)) > 0)
+				bitmap_set(map, port);
+			line = nl + 1;
+		}
+		have -= line - buf;
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;	/* a line this long is no socket */
+	}
+}
+
+/**
+ * fwd_scan_ports() - Ports bound (UDP) or listening (TCP) on one side
+ * @udp:	UDP rather than TCP
+ * @ns:		The target namespace (pasta) rather than our own
+ * @map:	Bitmap, cleared and filled here
+ */
+void fwd_scan_ports(bool udp, bool ns, unsigned long *map)
+{
+	memset(map, 0, NUM_PORTS / 8);
+	fwd_scan_file(fwd_scan_fd[ns][udp][0], udp, map);
+	fwd_scan_file(fwd_scan_fd[ns][udp][1], udp, map);
+}
+
+/**
+ * fwd_port_wanted() - Should "auto" forward this port, found bound on the
+ *		       other side?
+ * @fwd:	Forwarding table, mode FWD_AUTO
+ * @port:	Port
+ *
+ * Return: true unless excluded, or outside the ranges given with 'auto'
+ */
+bool fwd_port_wanted(const struct fwd_ports *fwd, unsigned int port)
+{
+	unsigned int r;
+
+	if (!port || bitmap_isset(fwd->excl, port))
+		return false;
+	if (!fwd->count)
+		return true;
+	for (r = 0; r < fwd->count; r++) {
+		if (port >= fwd->rules[r].first && port <= fwd->rules[r].last)
+			return true;
+	}
+	return false;
 }

@@ -79,6 +79,10 @@ uint8_t fwd_nat_from_host(const struct ctx *c, const struct fwd_ports *fwd,
 uint8_t fwd_nat_from_splice(const struct fwd_ports *fwd,
 			    const struct flowside *ini, struct flowside *tgt);
 
+void fwd_scan_init(const struct ctx *c);
+void fwd_scan_ports(bool udp, bool ns, unsigned long *map);
+bool fwd_port_wanted(const struct fwd_ports *fwd, unsigned int port);
+
 /* Port specification parser for -t, -u, -T, -U (implemented in conf.c) */
 int fwd_spec_parse(struct fwd_ports *fwd, const char *spec, bool pasta,
 		   bool outbound, char *err, size_t errlen);

@@ -40,6 +40,7 @@
 #include "conf.h"
 #include "dhcpv6.h"
 #include "flow.h"
+#include "fwd.h"
 #include "icmp.h"
 #include "isolation.h"
 #include "log.h"
@@ -127,6 +128,7 @@ static void timer_handler(struct ctx *c, union epoll_ref ref,
 		warn_perror("Can't read the periodic timer");
 
 	ndp_timer(c, now);
+	tcp_port_rescan(c);
 	udp_port_rescan(c, now);
 	if (c->mode == MODE_PASTA)
 		tcp_splice_refill();
@@ -342,6 +344,8 @@ int main(int argc, char **argv)
 		pasta_ns_conf(c);
 	icmp_init(c);
 	dhcpv6_init(c);
+	if (c->mode == MODE_PASTA)
+		fwd_scan_init(c);
 	if (tcp_init(c) || udp_init(c))
 		exit(EXIT_FAILURE);
 

@@ -19,6 +19,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now);
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 			const struct timespec *now);
+void tcp_port_rescan(const struct ctx *c);
 void tcp_timer(struct ctx *c, struct tcp_tap_conn *conn,
 	       const struct timespec *now);
 
