@@ -127,6 +127,7 @@ struct udp_flow {
  * @wnd_from_tap:	Guest's window, in bytes
  * @wnd_to_tap:		Window we advertised, in bytes
  * @seq_init_to_tap:	Our initial sequence number
+ * @sndbuf:		Send buffer size of the socket, as last seen
  * @last:		Time of the latest activity, seconds
  */
 struct tcp_tap_conn {
@@ -147,6 +148,7 @@ struct tcp_tap_conn {
 	uint32_t wnd_from_tap;
 	uint32_t wnd_to_tap;
 	uint32_t seq_init_to_tap;
+	uint32_t sndbuf;
 	time_t last;
 };
 

@@ -65,6 +65,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 
 #include "passt.h"
@@ -246,6 +247,10 @@ static void tcp_sock_events(const struct ctx *c, struct tcp_tap_conn *conn,
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = conn->sock };
 	uint32_t e = events | TCP_EV_ADDED;
 
+	/* A full send buffer waits for room, whatever else we wait for */
+	if (conn->flags & TCP_F_SOCK_FULL)
+		e |= EPOLLOUT;
+
 	/* EOF stays readable: after it, asking for it would spin */
 	if (!(conn->state & TCP_SOCK_FIN_RCVD))
 		e |= EPOLLRDHUP;
@@ -389,18 +394,46 @@ static uint8_t *tcp_opts_slot(const struct tcp_tap_conn *conn, unsigned int i)
  */
 static void tcp_wnd_update(struct tcp_tap_conn *conn)
 {
-	int sndbuf = 0, outq = 0;
-	socklen_t sl = sizeof(sndbuf);
-	uint32_t wnd;
+	uint32_t mem[SK_MEMINFO_VARS], wnd = 0, sndbuf, queued;
+	socklen_t sl = sizeof(mem);
 
-	if (getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
-	    ioctl(conn->sock, SIOCOUTQ, &outq)) {
+	if (getsockopt(conn->sock, SOL_SOCKET, SO_MEMINFO, mem, &sl) ||
+	    sl < sizeof(uint32_t) * (SK_MEMINFO_WMEM_QUEUED + 1)) {
 		conn->wnd_to_tap = TCP_WND_INIT;
 		return;
 	}
 
-	wnd = sndbuf > outq ? (uint32_t)(sndbuf - outq) : 0;
+	/* Advertise what the send buffer can still take, so that nothing
+	 * the guest sends within the window is refused.  The kernel grows
+	 * the buffer (up to net.ipv4.tcp_wmem) when it was found full:
+	 * tcp_wnd_small() makes that happen by asking for EPOLLOUT then.
+	 */
+	sndbuf = mem[SK_MEMINFO_SNDBUF];
+	queued = mem[SK_MEMINFO_WMEM_QUEUED];
+	if (sndbuf > queued)
+		wnd = sndbuf - queued;
+	conn->sndbuf = sndbuf;
 	conn->wnd_to_tap = MIN(wnd, TCP_WND_MAX);
+}
+
+/**
+ * tcp_wnd_small() - Should we wait for the socket to drain, and then send
+ *		     the guest a window update?
+ * @conn:	Connection, window just computed
+ *
+ * The kernel reports a TCP socket writable (EPOLLOUT) once its free send
+ * buffer is at least half of what it holds, that is, a third of the
+ * buffer.  Below that, waiting for EPOLLOUT has two effects we want: the
+ * kernel notes that the buffer was found full, so that it grows it as the
+ * peer acknowledges data, and we hear when there is room again, to tell the
+ * guest, which would otherwise wait for its persist timer.
+ *
+ * Return: true if the free space is under a third of the send buffer
+ */
+static bool tcp_wnd_small(const struct tcp_tap_conn *conn)
+{
+	return conn->wnd_to_tap < conn->sndbuf / 3 ||
+	       !(conn->wnd_to_tap >> conn->ws_to_tap);
 }
 
 /**
@@ -1129,7 +1162,7 @@ static void tcp_tap_conn_segs(struct ctx *c, struct tcp_tap_conn *conn,
 
 	if (ack_due || conn->seq_ack_to_tap != conn->seq_from_tap) {
 		tcp_wnd_update(conn);
-		if (!(conn->wnd_to_tap >> conn->ws_to_tap))
+		if (tcp_wnd_small(conn))
 			conn->flags |= TCP_F_SOCK_FULL;	/* update it later */
 		tcp_send_flags(c, conn, TH_ACK);
 	}
@@ -1212,12 +1245,10 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	}
 
 	if (events & EPOLLOUT && conn->flags & TCP_F_SOCK_FULL) {
+		conn->flags &= ~TCP_F_SOCK_FULL;
 		tcp_wnd_update(conn);
 		tcp_send_flags(c, conn, TH_ACK);	/* window update */
-		if (conn->wnd_to_tap >> conn->ws_to_tap) {
-			conn->flags &= ~TCP_F_SOCK_FULL;
-			tcp_sock_events(c, conn, EPOLLIN);
-		}
+		tcp_sock_events(c, conn, EPOLLIN);
 	}
 
 	if (events & (EPOLLRDHUP | EPOLLHUP))
