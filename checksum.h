@@ -8,6 +8,13 @@
 #include <netinet/in.h>
 #include <sys/uio.h>
 
+/* Conventions (see checksum.c): 16-bit words are summed in memory order, and
+ * checksums are stored into headers as returned, without htons(). Unfolded
+ * sums come back folded to at most 0xffff, not complemented; csum_fold() and
+ * csum() return the complemented checksum. csum_ip4_header() is for headers
+ * as tap.c builds them: IHL 5, TOS 0, ID 0, DF, TTL 255.
+ */
+
 struct udphdr;
 struct tcphdr;
 struct icmphdr;

@@ -90,8 +90,10 @@ union epoll_ref {
  * @addr_out:		Source address for outbound sockets (-o)
  * @ifname_out:		Interface for outbound sockets (--outbound-if4)
  * @our_tap_addr:	Our own address as seen by the guest (ARP, ICMP)
- * @no_copy_addrs:	Deprecated option was given (no-op)
- * @no_copy_routes:	Deprecated option was given (no-op)
+ * @no_copy_addrs:	pasta --config-net: set only @addr, don't copy the
+ *			host's addresses (set by -a)
+ * @no_copy_routes:	pasta --config-net: set only a default route via
+ *			@guest_gw, don't copy the host's routes (set by -g)
  */
 struct ip4_ctx {
 	struct in_addr addr;
@@ -125,8 +127,10 @@ struct ip4_ctx {
  * @addr_out:		Source address for outbound sockets (-o)
  * @ifname_out:		Interface for outbound sockets (--outbound-if6)
  * @our_tap_ll:		Our link-local address on the tap side (NDP, RA)
- * @no_copy_addrs:	Deprecated option was given (no-op)
- * @no_copy_routes:	Deprecated option was given (no-op)
+ * @no_copy_addrs:	pasta --config-net: set only @addr, don't copy the
+ *			host's addresses (set by -a)
+ * @no_copy_routes:	pasta --config-net: set only a default route via
+ *			@guest_gw, don't copy the host's routes (set by -g)
  */
 struct ip6_ctx {
 	struct in6_addr addr;
