@@ -355,7 +355,8 @@ int main(int argc, char **argv)
 	if (!c->foreground)
 		daemonize(c);
 	else if (c->pidfile_fd >= 0)
-		pidfile_write(c->pidfile_fd, getpid());
+		pidfile_write(c->pidfile_fd, getpid());	/* closes it */
+	c->pidfile_fd = -1;
 
 	if (c->mode == MODE_PASTA) {
 		pasta_netns_quit_init(c);
