@@ -1042,12 +1042,14 @@ static void tap_sock_passt_init(struct ctx *c)
 void tap_listen_handler(struct ctx *c, uint32_t events)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST };
+	struct sockaddr_un peer;
+	socklen_t sl = sizeof(peer);
 	int fd;
 
 	if (!(events & EPOLLIN))
 		return;
 
-	fd = accept4(c->fd_tap_listen, NULL, NULL,
+	fd = accept4(c->fd_tap_listen, (struct sockaddr *)&peer, &sl,
 		     SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
