@@ -720,7 +720,7 @@ static void tap_frame(struct ctx *c, const struct pkt *eth,
 		      const struct timespec *now)
 {
 	const struct ether_header *eh = pkt_get(eth, 0, ETH_HLEN);
-	struct tap_l3 l3;
+	struct tap_l3 l3 = { 0 };
 
 	if (!eh) {
 		tap_stats.short_frame++;

@@ -743,6 +743,25 @@ static struct udp_flow *udp_flow_from_listener(const struct ctx *c,
 }
 
 /**
+ * udp_peer_same() - Do two received datagrams come from the same peer?
+ * @a:		Source address of one
+ * @b:		Source address of the other
+ *
+ * Return: true if family, address and port are equal
+ */
+static bool udp_peer_same(const union sockaddr_inany *a,
+			  const union sockaddr_inany *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->sa4.sin_port == b->sa4.sin_port &&
+		       a->sa4.sin_addr.s_addr == b->sa4.sin_addr.s_addr;
+	return a->sa6.sin6_port == b->sa6.sin6_port &&
+	       IN6_ARE_ADDR_EQUAL(&a->sa6.sin6_addr, &b->sa6.sin6_addr);
+}
+
+/**
  * udp_listen_sock_handler() - Datagrams on a forwarded port's socket
  * @c:		Execution context
  * @ref:	epoll reference: socket, port, pif, family
@@ -772,8 +791,7 @@ void udp_listen_sock_handler(struct ctx *c, union epoll_ref ref,
 
 		/* Consecutive datagrams from the same peer go together */
 		for (i = start + 1; i < n; i++) {
-			if (memcmp(&udp_peer[i], &udp_peer[start],
-				   sizeof(udp_peer[i])))
+			if (!udp_peer_same(&udp_peer[i], &udp_peer[start]))
 				break;
 		}
 		udp_forward(c, uf, side, start, i - start, now);
