@@ -283,6 +283,12 @@ static void loop(struct ctx *c)
 			info("Quitting on signal %i", (int)quit_signal);
 			c->quit = true;
 			c->exit_status = 0;
+			/* The command is PID 1 of its namespace, which ignores
+			 * signals it has no handler for: its network goes
+			 * away with us, so it goes too.
+			 */
+			if (c->mode == MODE_PASTA && c->pasta_child_pid > 0)
+				kill(c->pasta_child_pid, SIGKILL);
 		}
 	}
 }
