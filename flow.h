@@ -120,6 +120,7 @@ struct udp_flow {
  * @retrans:		Retransmissions since the guest last acknowledged
  * @dup_acks:		Duplicate acknowledgements in a row
  * @mss:		Largest segment we send to the guest
+ * @mss_from_tap:	Largest segment the guest sends us (what we announced)
  * @seq_to_tap:		Next sequence number we send to the guest
  * @seq_ack_from_tap:	Latest acknowledgement from the guest
  * @seq_from_tap:	Next sequence number we expect from the guest
@@ -141,6 +142,7 @@ struct tcp_tap_conn {
 	uint8_t retrans;
 	uint8_t dup_acks;
 	uint16_t mss;
+	uint16_t mss_from_tap;
 	uint32_t seq_to_tap;
 	uint32_t seq_ack_from_tap;
 	uint32_t seq_from_tap;

@@ -1849,6 +1849,21 @@ int nl_link_set_mtu(int s, unsigned int ifi, int mtu)
 }
 
 /**
+ * nl_link_set_txqlen() - Set the transmit queue length of a link
+ * @s:		Netlink socket
+ * @ifi:	Interface index
+ * @len:	Queue length, in frames
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+int nl_link_set_txqlen(int s, unsigned int ifi, unsigned int len)
+{
+	uint32_t v = len;
+
+	return nl_link_set(s, ifi, 0, 0, IFLA_TXQLEN, &v, sizeof(v));
+}
+
+/**
  * nl_link_set_flags() - Change the flags of a link
  * @s:		Netlink socket
  * @ifi:	Interface index

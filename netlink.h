@@ -31,6 +31,7 @@ int nl_link_get_mac(int s, unsigned int ifi, void *mac);
 int nl_link_set_mac(int s, unsigned int ifi, const void *mac);
 int nl_link_get_mtu(int s, unsigned int ifi);
 int nl_link_set_mtu(int s, unsigned int ifi, int mtu);
+int nl_link_set_txqlen(int s, unsigned int ifi, unsigned int len);
 int nl_link_set_up(int s, unsigned int ifi);
 int nl_link_set_flags(int s, unsigned int ifi,
 		      unsigned int set, unsigned int change);

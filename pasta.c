@@ -47,6 +47,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "pasta.h"
+#include "tap.h"
 
 #define NS_STACK_SIZE		(256 * 1024)
 #define NETNS_RUN_DIR		"/run/netns"
@@ -849,6 +850,14 @@ void pasta_ns_conf(struct ctx *c)
 	if (rc < 0)
 		die("Couldn't %s MAC address in namespace: %s",
 		    c->ns_mac_given ? "set" : "get", strerror(-rc));
+
+	/* The kernel drops what the namespace sends us once the device's
+	 * queue is full: tcp.c keeps windows within TAP_QUEUE_LEN segments.
+	 */
+	rc = nl_link_set_txqlen(nl_sock_ns, c->pasta_ifi, TAP_QUEUE_LEN);
+	if (rc < 0)
+		warn("Can't set the queue length of %s to %u: %s",
+		     c->pasta_ifn, TAP_QUEUE_LEN, strerror(-rc));
 
 	if (!c->pasta_conf_ns)
 		return;

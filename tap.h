@@ -17,6 +17,8 @@
 
 union epoll_ref;
 
+#define TAP_QUEUE_LEN	4096	/* pasta: frames the tap device queues for us */
+
 /**
  * struct tap_hdr - What precedes each frame on the tap link
  * @vnet_len:	Frame length, big-endian (passt's stream only)

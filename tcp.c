@@ -50,6 +50,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -389,10 +390,29 @@ static uint8_t *tcp_opts_slot(const struct tcp_tap_conn *conn, unsigned int i)
 }
 
 /**
+ * tcp_wnd_cap() - Limit our window to what the tap link queues without loss
+ * @c:		Execution context
+ * @conn:	Connection, window just computed
+ *
+ * pasta: the tap device drops what the namespace sends beyond the frames
+ * its queue holds, and the guest would take many round trips to recover.
+ * A window of three quarters of that many segments never fills it.  passt:
+ * the stream socket pushes back, nothing to do.
+ */
+static void tcp_wnd_cap(const struct ctx *c, struct tcp_tap_conn *conn)
+{
+	uint32_t cap = (uint32_t)TAP_QUEUE_LEN / 4 * 3 * conn->mss_from_tap;
+
+	if (c->mode == MODE_PASTA && conn->wnd_to_tap > cap)
+		conn->wnd_to_tap = cap;
+}
+
+/**
  * tcp_wnd_update() - Compute the window we advertise: free send buffer
+ * @c:		Execution context
  * @conn:	Connection
  */
-static void tcp_wnd_update(struct tcp_tap_conn *conn)
+static void tcp_wnd_update(const struct ctx *c, struct tcp_tap_conn *conn)
 {
 	uint32_t mem[SK_MEMINFO_VARS], wnd = 0, sndbuf, queued;
 	socklen_t sl = sizeof(mem);
@@ -414,7 +434,9 @@ static void tcp_wnd_update(struct tcp_tap_conn *conn)
 		wnd = sndbuf - queued;
 	conn->sndbuf = sndbuf;
 	conn->wnd_to_tap = MIN(wnd, TCP_WND_MAX);
+	tcp_wnd_cap(c, conn);
 }
+
 
 /**
  * tcp_wnd_small() - Should we wait for the socket to drain, and then send
@@ -456,8 +478,8 @@ static void tcp_send_flags(const struct ctx *c, struct tcp_tap_conn *conn,
 
 		o[0] = TCPOPT_MAXSEG;
 		o[1] = TCPOLEN_MAXSEG;
-		o[2] = conn->mss >> 8;
-		o[3] = conn->mss & 0xff;
+		o[2] = conn->mss_from_tap >> 8;
+		o[3] = conn->mss_from_tap & 0xff;
 		o[4] = TCPOPT_NOP;
 		o[5] = TCPOPT_WINDOW;
 		o[6] = TCPOLEN_WINDOW;
@@ -741,6 +763,26 @@ static uint16_t tcp_mss_for_guest(const struct ctx *c, bool v4,
 }
 
 /**
+ * tcp_mss_from_tap() - Set the MSS we announce to the guest
+ * @c:		Execution context
+ * @conn:	Connection, socket connected, send buffer size known
+ *
+ * A sender doesn't send a segment larger than the window, and the window we
+ * offer is the socket's free send buffer, which the kernel makes writable
+ * (EPOLLOUT) from a third of the buffer on: segments no larger than that
+ * always find a window that takes them, while the kernel grows the buffer.
+ */
+static void tcp_mss_from_tap(const struct ctx *c, struct tcp_tap_conn *conn)
+{
+	bool v4 = !!inany_v4(&conn->f.side[tcp_guest_side(conn)].eaddr);
+	uint32_t mss = tcp_mss_for_guest(c, v4, 0);
+
+	if (conn->sndbuf / 3 < mss)
+		mss = conn->sndbuf / 3;
+	conn->mss_from_tap = MAX(mss, (uint32_t)TCP_MSS_NONE);
+}
+
+/**
  * tcp_sock_new() - Open the socket of a new connection from the guest
  * @c:		Execution context
  * @conn:	Connection, target side set
@@ -915,7 +957,8 @@ static void tcp_connect_done(const struct ctx *c, struct tcp_tap_conn *conn,
 	}
 
 	conn->state = TCP_TAP_SYN_ACK_SENT;
-	tcp_wnd_update(conn);
+	tcp_wnd_update(c, conn);
+	tcp_mss_from_tap(c, conn);
 	tcp_send_flags(c, conn, TH_SYN | TH_ACK);
 	tcp_sock_events(c, conn, 0);
 	tcp_timer_update(conn, now);
@@ -962,6 +1005,44 @@ static void tcp_ack_from_tap(struct tcp_tap_conn *conn,
 		}
 	}
 	conn->wnd_from_tap = wnd;
+}
+
+/**
+ * tcp_write_iov() - Write an iovec array to a socket, IOV_MAX at a time
+ * @s:		Socket
+ * @iov:	Data
+ * @cnt:	Number of entries, any
+ *
+ * Return: bytes written (maybe fewer than given if the socket is full), or
+ *	   -1 on an error other than a full socket
+ */
+static ssize_t tcp_write_iov(int s, const struct iovec *iov, size_t cnt)
+{
+	ssize_t total = 0;
+
+	while (cnt) {
+		size_t n = MIN(cnt, (size_t)IOV_MAX), want = 0, i;
+		struct msghdr mh = {
+			.msg_iov = (struct iovec *)iov, .msg_iovlen = n,
+		};
+		ssize_t w;
+
+		for (i = 0; i < n; i++)
+			want += iov[i].iov_len;
+
+		w = sendmsg(s, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return total ? total : -1;
+		}
+		total += w;
+		if ((size_t)w < want)
+			break;
+		iov += n;
+		cnt -= n;
+	}
+	return total;
 }
 
 /**
@@ -1013,16 +1094,9 @@ static bool tcp_data_from_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 		total = 0;		/* data after FIN: ignore */
 
 	if (total) {
-		struct msghdr mh = {
-			.msg_iov = tcp_tap_iov, .msg_iovlen = iovcnt,
-		};
-
-		w = sendmsg(conn->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				return true;
-			w = 0;
-		}
+		w = tcp_write_iov(conn->sock, tcp_tap_iov, iovcnt);
+		if (w < 0)
+			return true;
 		conn->seq_from_tap += w;
 		ack_due = true;
 		if ((size_t)w < total) {
@@ -1106,7 +1180,7 @@ static void tcp_synack_from_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 	conn->retrans = 0;
 	conn->last = now->tv_sec;
 
-	tcp_wnd_update(conn);
+	tcp_wnd_update(c, conn);
 	tcp_send_flags(c, conn, TH_ACK);
 	tcp_conn_log(conn, "established (inbound)");
 	tcp_data_to_tap(c, conn, now);
@@ -1161,7 +1235,7 @@ static void tcp_tap_conn_segs(struct ctx *c, struct tcp_tap_conn *conn,
 	conn->last = now->tv_sec;
 
 	if (ack_due || conn->seq_ack_to_tap != conn->seq_from_tap) {
-		tcp_wnd_update(conn);
+		tcp_wnd_update(c, conn);
 		if (tcp_wnd_small(conn))
 			conn->flags |= TCP_F_SOCK_FULL;	/* update it later */
 		tcp_send_flags(c, conn, TH_ACK);
@@ -1246,7 +1320,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 
 	if (events & EPOLLOUT && conn->flags & TCP_F_SOCK_FULL) {
 		conn->flags &= ~TCP_F_SOCK_FULL;
-		tcp_wnd_update(conn);
+		tcp_wnd_update(c, conn);
 		tcp_send_flags(c, conn, TH_ACK);	/* window update */
 		tcp_sock_events(c, conn, EPOLLIN);
 	}
@@ -1378,7 +1452,8 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 
 	conn->ws_to_tap = TCP_WS_TO_TAP;
 	conn->mss = tcp_mss_for_guest(c, !!inany_v4(&ini.eaddr), 0);
-	conn->wnd_to_tap = TCP_WND_INIT;
+	tcp_wnd_update(c, conn);
+	tcp_mss_from_tap(c, conn);
 	conn->seq_init_to_tap = tcp_isn(conn, now);
 	conn->seq_to_tap = conn->seq_ack_from_tap = conn->seq_init_to_tap;
 	conn->last = now->tv_sec;
