@@ -142,6 +142,23 @@ unsigned int flow_count(void)
 }
 
 /**
+ * flow_count_type() - Number of flows of one type, by walking the table
+ * @type:	enum flow_type
+ *
+ * Not for hot paths: used when quitting.
+ *
+ * Return: count of allocated flows of that type
+ */
+unsigned int flow_count_type(uint8_t type)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < FLOW_MAX; i++)
+		n += flowtab[i].f.type == type;
+	return n;
+}
+
+/**
  * flow_hash() - Hash of the lookup key of one side
  * @pif:	Interface
  * @proto:	IP protocol

@@ -232,6 +232,7 @@ void flow_init(void);
 union flow *flow_alloc(const struct timespec *now);
 void flow_free(union flow *flow);
 unsigned int flow_count(void);
+unsigned int flow_count_type(uint8_t type);
 void flow_hash_insert(union flow *flow, unsigned int side);
 void flow_hash_remove(union flow *flow, unsigned int side);
 union flow *flow_lookup(uint8_t pif, uint8_t proto,

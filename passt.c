@@ -53,6 +53,8 @@
 #include "udp.h"
 
 #define STATS_INTERVAL_S	60	/* debug counters, how often */
+#define LINGER_MS		5000	/* pasta: after the command exited */
+#define LINGER_CHECK_MS		50
 
 static struct ctx ctx;
 
@@ -255,17 +257,45 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
 }
 
 /**
+ * linger_check() - After pasta's command exited: quit once the connections
+ *		    of the namespace are done, or after LINGER_MS
+ * @c:		Execution context
+ *
+ * The namespace's kernel still sends what its sockets hold after their
+ * processes are gone: we stay to carry it, for a while.
+ *
+ * Return: epoll_wait() timeout in ms until the next check, -1 if none
+ */
+static int linger_check(struct ctx *c)
+{
+	static struct timespec start;
+
+	if (!c->child_exited)
+		return -1;
+	if (!start.tv_sec && !start.tv_nsec)
+		start = c->now;
+
+	if (!flow_count_type(FLOW_TCP) ||
+	    timespec_diff_ms(&c->now, &start) >= LINGER_MS) {
+		c->quit = true;
+		return -1;
+	}
+	return LINGER_CHECK_MS;
+}
+
+/**
  * loop() - The event loop, until told to quit
  * @c:		Execution context
  */
 static void loop(struct ctx *c)
 {
 	struct epoll_event events[EPOLL_EVENTS];
+	int timeout = -1;
 
 	while (!c->quit) {
 		int n, i;
 
-		n = epoll_wait(c->epollfd, events, EPOLL_EVENTS, -1);
+		n = epoll_wait(c->epollfd, events, EPOLL_EVENTS, timeout);
 		if (n < 0 && errno != EINTR)
 			die_perror("epoll_wait() failed in the main loop");
 
@@ -279,6 +309,7 @@ static void loop(struct ctx *c)
 			if (c->mode == MODE_PASTA)
 				pasta_child_handler(c);
 		}
+		timeout = linger_check(c);
 		if (quit_signal) {
 			info("Quitting on signal %i", (int)quit_signal);
 			c->quit = true;

@@ -236,6 +236,8 @@ enum passt_modes {
  * @tmpl_ifname:	-i: host interface for addresses and routes, or empty
  * @pasta_argv:		Command to run in the namespace (pasta), NULL if none
  * @pasta_argc:		Number of words in @pasta_argv
+ * @child_exited:	pasta: the spawned command exited, quit once its
+ *			connections are done (see linger_check() in passt.c)
  * @quit:		Set when the main loop must end
  * @exit_status:	Exit status once @quit is set
  * @now:		Time of the current wake-up (CLOCK_MONOTONIC)
@@ -318,6 +320,7 @@ struct ctx {
 	char **pasta_argv;
 	int pasta_argc;
 
+	bool child_exited;
 	bool quit;
 	int exit_status;
 	struct timespec now;

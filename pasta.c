@@ -603,7 +603,8 @@ void pasta_child_handler(struct ctx *c)
 
 		debug("Command (PID %i) exited, status %i", pid,
 		      c->exit_status);
-		c->quit = true;
+		c->pasta_child_pid = 0;
+		c->child_exited = true;
 	}
 }
 
