@@ -125,6 +125,7 @@ struct udp_flow {
  * @seq_ack_from_tap:	Latest acknowledgement from the guest
  * @seq_from_tap:	Next sequence number we expect from the guest
  * @seq_ack_to_tap:	Latest acknowledgement we sent the guest
+ * @seq_dup_ack_to_tap:	Acknowledgement we last sent duplicates of
  * @wnd_from_tap:	Guest's window, in bytes
  * @wnd_to_tap:		Window we advertised, in bytes
  * @seq_init_to_tap:	Our initial sequence number
@@ -147,6 +148,7 @@ struct tcp_tap_conn {
 	uint32_t seq_ack_from_tap;
 	uint32_t seq_from_tap;
 	uint32_t seq_ack_to_tap;
+	uint32_t seq_dup_ack_to_tap;
 	uint32_t wnd_from_tap;
 	uint32_t wnd_to_tap;
 	uint32_t seq_init_to_tap;

@@ -112,6 +112,7 @@
 /* Flags */
 #define TCP_F_ACK_DUE		(1 << 0)	/* guest data to acknowledge */
 #define TCP_F_SOCK_FULL		(1 << 1)	/* send buffer was full */
+#define TCP_F_HOLE		(1 << 2)	/* guest data dropped: ask for it */
 
 #define SEQ_LT(a, b)		((int32_t)((a) - (b)) < 0)
 #define SEQ_LE(a, b)		((int32_t)((a) - (b)) <= 0)
@@ -430,8 +431,8 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_tap_conn *conn)
 	 */
 	sndbuf = mem[SK_MEMINFO_SNDBUF];
 	queued = mem[SK_MEMINFO_WMEM_QUEUED];
-	if (sndbuf > queued)
-		wnd = sndbuf - queued;
+	if (sndbuf > queued)	/* an eighth for the kernel's overhead */
+		wnd = (sndbuf - queued) - (sndbuf - queued) / 8;
 	conn->sndbuf = sndbuf;
 	conn->wnd_to_tap = MIN(wnd, TCP_WND_MAX);
 	tcp_wnd_cap(c, conn);
@@ -1074,6 +1075,7 @@ static bool tcp_data_from_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 			continue;
 		}
 		if (SEQ_GT(s->seq, seq)) {	/* gap: drop, ask again */
+			conn->flags |= TCP_F_HOLE;
 			ack_due = true;
 			continue;
 		}
@@ -1100,7 +1102,7 @@ static bool tcp_data_from_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 		conn->seq_from_tap += w;
 		ack_due = true;
 		if ((size_t)w < total) {
-			conn->flags |= TCP_F_SOCK_FULL;
+			conn->flags |= TCP_F_SOCK_FULL | TCP_F_HOLE;
 			fin = false;		/* not all data is out yet */
 		}
 	}
@@ -1115,6 +1117,31 @@ static bool tcp_data_from_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 		ack_due = true;
 	}
 	return ack_due;
+}
+
+/**
+ * tcp_dup_acks() - Ask the guest to retransmit what we had to drop
+ * @c:		Execution context
+ * @conn:	Connection, acknowledgement just sent
+ *
+ * Data beyond what the socket took, or beyond a gap, is dropped: three
+ * duplicate acknowledgements make the guest retransmit from our
+ * acknowledgement at once (fast retransmit), where it would otherwise wait
+ * for its retransmission timer, and then back off.  Once per hole.
+ */
+static void tcp_dup_acks(const struct ctx *c, struct tcp_tap_conn *conn)
+{
+	unsigned int i;
+
+	if (!(conn->flags & TCP_F_HOLE))
+		return;
+	conn->flags &= ~TCP_F_HOLE;
+	if (conn->seq_dup_ack_to_tap == conn->seq_from_tap)
+		return;
+
+	conn->seq_dup_ack_to_tap = conn->seq_from_tap;
+	for (i = 0; i < 3; i++)
+		tcp_send_flags(c, conn, TH_ACK);
 }
 
 /**
@@ -1239,6 +1266,7 @@ static void tcp_tap_conn_segs(struct ctx *c, struct tcp_tap_conn *conn,
 		if (tcp_wnd_small(conn))
 			conn->flags |= TCP_F_SOCK_FULL;	/* update it later */
 		tcp_send_flags(c, conn, TH_ACK);
+		tcp_dup_acks(c, conn);
 	}
 	if (conn->flags & TCP_F_SOCK_FULL)
 		tcp_sock_events(c, conn, EPOLLIN | EPOLLOUT);
