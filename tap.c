@@ -922,6 +922,29 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 }
 
 /**
+ * tap_input() - Handle bytes as if read from qemu's stream: for fuzzing and
+ *		 tests, which feed arbitrary data without a socket
+ * @c:		Execution context
+ * @data:	Stream bytes (length-prefixed frames)
+ * @len:	Number of bytes
+ * @now:	Current time
+ *
+ * Return: 0 if all was consumed, -1 if the stream was found out of sync
+ */
+int tap_input(struct ctx *c, const uint8_t *data, size_t len,
+	      const struct timespec *now)
+{
+	size_t nframes, used;
+
+	len = MIN(len, TAP_BUF_SIZE);
+	memcpy(tap_buf, data, len);
+	if (tap_passt_split(len, &nframes, &used))
+		return -1;
+	tap_frames_handle(c, nframes, now);
+	return 0;
+}
+
+/**
  * tap_handler_pasta() - Read and handle frames from the tap device
  * @c:		Execution context
  * @events:	epoll events
