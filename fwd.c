@@ -37,6 +37,7 @@
 #include "flow.h"
 #include "fwd.h"
 #include "inany.h"
+#include "log.h"
 #include "pasta.h"
 
 /**
@@ -405,4 +406,119 @@ bool fwd_port_wanted(const struct fwd_ports *fwd, unsigned int port)
 			return true;
 	}
 	return false;
+}
+
+/**
+ * fwd_listen_rules() - Open listening sockets for every forwarded port
+ * @c:		Execution context
+ * @fwd:	Forwarding table: FWD_SPEC, or FWD_ALL (best effort)
+ * @out:	-T/-U (in the namespace) rather than -t/-u
+ * @open_fn:	Opens one socket and records it
+ * @proto:	"TCP" or "UDP", for messages
+ *
+ * Return: 0 on success, -1 if a port given explicitly can't be bound
+ *	   (reported: port, option and reason)
+ */
+int fwd_listen_rules(const struct ctx *c, const struct fwd_ports *fwd,
+		     bool out, fwd_listen_fn open_fn, const char *proto)
+{
+	bool tcp = !strcmp(proto, "TCP");
+	const char *opt = tcp ? (out ? "-T" : "-t") : (out ? "-U" : "-u");
+	unsigned int r, port, v6;
+
+	if (fwd->mode != FWD_SPEC && fwd->mode != FWD_ALL)
+		return 0;
+
+	for (r = 0; r < fwd->count; r++) {
+		const struct fwd_rule *rule = &fwd->rules[r];
+
+		for (port = rule->first; port <= rule->last; port++) {
+			for (v6 = 0; v6 <= 1; v6++) {
+				int rc;
+
+				if (bitmap_isset(fwd->excl, port) ||
+				    !(rule->flags & (v6 ? FWD_RULE_V6 :
+							  FWD_RULE_V4)) ||
+				    !(v6 ? c->v6 : c->v4))
+					continue;
+
+				rc = open_fn(c, rule, out, v6, port);
+				if (rc >= 0)
+					continue;
+				if (fwd->mode == FWD_ALL) {
+					debug("Can't bind %s port %u: %s",
+					      proto, port, strerror(-rc));
+					continue;
+				}
+				err("Can't bind %s port %u (%s) for %s: %s",
+				    proto, port, v6 ? "IPv6" : "IPv4", opt,
+				    strerror(-rc));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/**
+ * fwd_listen_close() - Close the listening sockets of one port
+ * @c:		Execution context
+ * @lfd:	Listening sockets of the protocol and direction, per family
+ * @port:	Port
+ *
+ * Connections and flows that arrived on them are not affected.
+ */
+void fwd_listen_close(const struct ctx *c, int lfd[2][NUM_PORTS],
+		      unsigned int port)
+{
+	unsigned int v6;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		if (lfd[v6][port] < 0)
+			continue;
+		epoll_del(c, lfd[v6][port]);
+		close(lfd[v6][port]);
+		lfd[v6][port] = -1;
+	}
+}
+
+/**
+ * fwd_auto_sync() - Listen on the ports that "auto" wants, and only those
+ * @c:		Execution context
+ * @fwd:	Forwarding table, mode FWD_AUTO
+ * @lfd:	Listening sockets of the protocol: [direction][family][port]
+ * @out:	Listen in the namespace (-T/-U) rather than on the host
+ * @bound:	Ports bound on the other side
+ * @open_fn:	Opens one socket and records it in @lfd
+ * @proto:	"TCP" or "UDP", for messages
+ *
+ * Ports we hold ourselves in the other direction are left out: they are
+ * ours, not the other side's.
+ */
+void fwd_auto_sync(const struct ctx *c, const struct fwd_ports *fwd,
+		   int lfd[2][2][NUM_PORTS], bool out,
+		   const unsigned long *bound, fwd_listen_fn open_fn,
+		   const char *proto)
+{
+	struct fwd_rule any = { .flags = FWD_RULE_V4 | FWD_RULE_V6 };
+	unsigned int port, v6;
+
+	for (port = 1; port < NUM_PORTS; port++) {
+		bool ours = lfd[!out][0][port] >= 0 || lfd[!out][1][port] >= 0;
+		bool want = bitmap_isset(bound, port) && !ours &&
+			    fwd_port_wanted(fwd, port);
+		bool have = lfd[out][0][port] >= 0 || lfd[out][1][port] >= 0;
+
+		if (want && !have) {
+			for (v6 = 0; v6 < 2; v6++) {
+				if ((v6 ? c->v6 : c->v4) &&
+				    open_fn(c, &any, out, v6, port) < 0)
+					debug("auto: can't bind %s port %u (%s)",
+					      proto, port,
+					      v6 ? "IPv6" : "IPv4");
+			}
+		} else if (!want && have) {
+			fwd_listen_close(c, lfd[out], port);
+		}
+	}
 }

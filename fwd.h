@@ -79,6 +79,27 @@ uint8_t fwd_nat_from_host(const struct ctx *c, const struct fwd_ports *fwd,
 uint8_t fwd_nat_from_splice(const struct fwd_ports *fwd,
 			    const struct flowside *ini, struct flowside *tgt);
 
+/**
+ * typedef fwd_listen_fn - Open one listening socket of a protocol
+ * @c:		Execution context
+ * @rule:	Rule the port belongs to (bind address and interface)
+ * @out:	In the namespace (-T/-U) rather than on the host
+ * @v6:		IPv6 rather than IPv4
+ * @port:	Port
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+typedef int (*fwd_listen_fn)(const struct ctx *c, const struct fwd_rule *rule,
+			     bool out, bool v6, uint16_t port);
+
+int fwd_listen_rules(const struct ctx *c, const struct fwd_ports *fwd,
+		     bool out, fwd_listen_fn open_fn, const char *proto);
+void fwd_listen_close(const struct ctx *c, int lfd[2][NUM_PORTS],
+		      unsigned int port);
+void fwd_auto_sync(const struct ctx *c, const struct fwd_ports *fwd,
+		   int lfd[2][2][NUM_PORTS], bool out,
+		   const unsigned long *bound, fwd_listen_fn open_fn,
+		   const char *proto);
 void fwd_scan_init(const struct ctx *c);
 void fwd_scan_ports(bool udp, bool ns, unsigned long *map);
 bool fwd_port_wanted(const struct fwd_ports *fwd, unsigned int port);

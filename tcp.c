@@ -1603,108 +1603,6 @@ static int tcp_listen_open(const struct ctx *c, const struct fwd_rule *rule,
 }
 
 /**
- * tcp_listen_rules() - Open listening sockets for every forwarded port
- * @c:		Execution context
- * @fwd:	Forwarding table: FWD_SPEC, or FWD_ALL (best effort)
- * @out:	-T rather than -t
- *
- * Return: 0 on success, -1 if a port given explicitly can't be bound
- *	   (reported)
- */
-static int tcp_listen_rules(const struct ctx *c, const struct fwd_ports *fwd,
-			    bool out)
-{
-	unsigned int r, p, f;
-
-	if (fwd->mode != FWD_SPEC && fwd->mode != FWD_ALL)
-		return 0;
-
-	for (r = 0; r < fwd->count; r++) {
-		const struct fwd_rule *rule = &fwd->rules[r];
-
-		for (p = rule->first; p <= rule->last; p++) {
-			for (f = 0; f <= 1; f++) {
-				int rc;
-
-				if (bitmap_isset(fwd->excl, p) ||
-				    !(rule->flags & (f ? FWD_RULE_V6 :
-							 FWD_RULE_V4)) ||
-				    !(f ? c->v6 : c->v4))
-					continue;
-				rc = tcp_listen_open(c, rule, out, f, p);
-				if (rc < 0 && fwd->mode == FWD_ALL) {
-					debug("Can't bind TCP port %u: %s", p,
-					      strerror(-rc));
-				} else if (rc < 0) {
-					err("Can't bind TCP port %u (%s) for "
-					    "%s: %s", p, f ? "IPv6" : "IPv4",
-					    out ? "-T" : "-t", strerror(-rc));
-					return -1;
-				}
-			}
-		}
-	}
-	return 0;
-}
-
-/**
- * tcp_listen_close() - Close the listening sockets of one port
- * @c:		Execution context
- * @out:	-T rather than -t
- * @port:	Port
- */
-static void tcp_listen_close(const struct ctx *c, bool out, unsigned int port)
-{
-	unsigned int v6;
-
-	for (v6 = 0; v6 < 2; v6++) {
-		int *fd = &tcp_listen_fd[out][v6][port];
-
-		if (*fd < 0)
-			continue;
-		epoll_del(c, *fd);
-		close(*fd);
-		*fd = -1;
-	}
-}
-
-/**
- * tcp_auto_sync() - Listen on the ports that "auto" wants, and only those
- * @c:		Execution context
- * @fwd:	Forwarding table, mode FWD_AUTO
- * @out:	-T (listen in the namespace) rather than -t (on the host)
- * @bound:	Ports listening on the other side
- */
-static void tcp_auto_sync(const struct ctx *c, const struct fwd_ports *fwd,
-			  bool out, const unsigned long *bound)
-{
-	struct fwd_rule any = { .flags = FWD_RULE_V4 | FWD_RULE_V6 };
-	unsigned int port;
-
-	for (port = 1; port < NUM_PORTS; port++) {
-		bool ours = tcp_listen_fd[!out][0][port] >= 0 ||
-			    tcp_listen_fd[!out][1][port] >= 0;
-		bool want = bitmap_isset(bound, port) && !ours &&
-			    fwd_port_wanted(fwd, port);
-		bool have = tcp_listen_fd[out][0][port] >= 0 ||
-			    tcp_listen_fd[out][1][port] >= 0;
-		unsigned int v6;
-
-		if (want && !have) {
-			for (v6 = 0; v6 < 2; v6++) {
-				if ((v6 ? c->v6 : c->v4) &&
-				    tcp_listen_open(c, &any, out, v6, port))
-					debug("auto: can't listen on TCP "
-					      "port %u (%s)", port,
-					      v6 ? "IPv6" : "IPv4");
-			}
-		} else if (!want && have) {
-			tcp_listen_close(c, out, port);
-		}
-	}
-}
-
-/**
  * tcp_port_rescan() - Follow the listening ports of the other side for
  *		       "auto" forwarding (pasta), once a second
  * @c:		Execution context
@@ -1718,11 +1616,13 @@ void tcp_port_rescan(const struct ctx *c)
 
 	if (c->tcp_in.mode == FWD_AUTO) {
 		fwd_scan_ports(false, true, bound);
-		tcp_auto_sync(c, &c->tcp_in, false, bound);
+		fwd_auto_sync(c, &c->tcp_in, tcp_listen_fd, false, bound,
+			      tcp_listen_open, "TCP");
 	}
 	if (c->tcp_out.mode == FWD_AUTO) {
 		fwd_scan_ports(false, false, bound);
-		tcp_auto_sync(c, &c->tcp_out, true, bound);
+		fwd_auto_sync(c, &c->tcp_out, tcp_listen_fd, true, bound,
+			      tcp_listen_open, "TCP");
 	}
 }
 
@@ -1759,9 +1659,10 @@ int tcp_init(struct ctx *c)
 	if (c->mode == MODE_PASTA)
 		tcp_splice_init();
 
-	if (tcp_listen_rules(c, &c->tcp_in, false))
+	if (fwd_listen_rules(c, &c->tcp_in, false, tcp_listen_open, "TCP"))
 		return -1;
-	if (c->mode == MODE_PASTA && tcp_listen_rules(c, &c->tcp_out, true))
+	if (c->mode == MODE_PASTA &&
+	    fwd_listen_rules(c, &c->tcp_out, true, tcp_listen_open, "TCP"))
 		return -1;
 	tcp_port_rescan(c);
 	return 0;

@@ -1000,53 +1000,6 @@ static int udp_listen_open(const struct ctx *c, const struct fwd_rule *rule,
 }
 
 /**
- * udp_listen_rules() - Open listening sockets for every forwarded port
- * @c:		Execution context
- * @fwd:	Forwarding table: FWD_SPEC, or FWD_ALL (best effort)
- * @out:	Direction: false for -u, true for -U
- *
- * Return: 0 on success, -1 if a port can't be bound (reported)
- */
-static int udp_listen_rules(const struct ctx *c, const struct fwd_ports *fwd,
-			    bool out)
-{
-	unsigned int r;
-
-	if (fwd->mode != FWD_SPEC && fwd->mode != FWD_ALL)
-		return 0;
-
-	for (r = 0; r < fwd->count; r++) {
-		const struct fwd_rule *rule = &fwd->rules[r];
-		unsigned int port;
-
-		for (port = rule->first; port <= rule->last; port++) {
-			int v6, rc;
-
-			if (bitmap_isset(fwd->excl, port))
-				continue;
-			for (v6 = 0; v6 <= 1; v6++) {
-				if (!(rule->flags & (v6 ? FWD_RULE_V6 :
-							  FWD_RULE_V4)) ||
-				    !(v6 ? c->v6 : c->v4))
-					continue;
-				rc = udp_listen_open(c, rule, out, v6, port);
-				if (rc < 0 && fwd->mode == FWD_ALL) {
-					debug("Can't bind UDP port %u: %s",
-					      port, strerror(-rc));
-				} else if (rc < 0) {
-					err("Can't bind UDP port %u (%s) for "
-					    "%s: %s", port,
-					    v6 ? "IPv6" : "IPv4",
-					    out ? "-U" : "-u", strerror(-rc));
-					return -1;
-				}
-			}
-		}
-	}
-	return 0;
-}
-
-/**
  * udp_init() - Open the listening sockets of forwarded UDP ports
  * @c:		Execution context
  *
@@ -1063,71 +1016,13 @@ int udp_init(struct ctx *c)
 
 	if (c->no_udp)
 		return 0;
-	if (udp_listen_rules(c, &c->udp_in, false))
+	if (fwd_listen_rules(c, &c->udp_in, false, udp_listen_open, "UDP"))
 		return -1;
-	if (c->mode == MODE_PASTA && udp_listen_rules(c, &c->udp_out, true))
+	if (c->mode == MODE_PASTA &&
+	    fwd_listen_rules(c, &c->udp_out, true, udp_listen_open, "UDP"))
 		return -1;
 	udp_port_rescan(c, &c->now);
 	return 0;
-}
-
-/**
- * udp_listen_close() - Close the listening sockets of one port
- * @c:		Execution context
- * @out:	-U rather than -u
- * @port:	Port
- *
- * Flows that arrived on them keep their own duplicates.
- */
-static void udp_listen_close(const struct ctx *c, bool out, unsigned int port)
-{
-	unsigned int v6;
-
-	for (v6 = 0; v6 < 2; v6++) {
-		int *fd = &udp_listen_fd[out][v6][port];
-
-		if (*fd < 0)
-			continue;
-		epoll_del(c, *fd);
-		close(*fd);
-		*fd = -1;
-	}
-}
-
-/**
- * udp_auto_sync() - Bind the ports that "auto" wants, and only those
- * @c:		Execution context
- * @fwd:	Forwarding table, mode FWD_AUTO
- * @out:	-U (bind in the namespace) rather than -u (on the host)
- * @bound:	Ports bound on the other side
- */
-static void udp_auto_sync(const struct ctx *c, const struct fwd_ports *fwd,
-			  bool out, const unsigned long *bound)
-{
-	struct fwd_rule any = { .flags = FWD_RULE_V4 | FWD_RULE_V6 };
-	unsigned int port;
-
-	for (port = 1; port < NUM_PORTS; port++) {
-		bool ours = udp_listen_fd[!out][0][port] >= 0 ||
-			    udp_listen_fd[!out][1][port] >= 0;
-		bool want = bitmap_isset(bound, port) && !ours &&
-			    fwd_port_wanted(fwd, port);
-		bool have = udp_listen_fd[out][0][port] >= 0 ||
-			    udp_listen_fd[out][1][port] >= 0;
-		unsigned int v6;
-
-		if (want && !have) {
-			for (v6 = 0; v6 < 2; v6++) {
-				if ((v6 ? c->v6 : c->v4) &&
-				    udp_listen_open(c, &any, out, v6, port))
-					debug("auto: can't bind UDP port %u "
-					      "(%s)", port,
-					      v6 ? "IPv6" : "IPv4");
-			}
-		} else if (!want && have) {
-			udp_listen_close(c, out, port);
-		}
-	}
 }
 
 /**
@@ -1149,10 +1044,12 @@ void udp_port_rescan(struct ctx *c, const struct timespec *now)
 
 	if (c->udp_in.mode == FWD_AUTO) {
 		fwd_scan_ports(true, true, bound);
-		udp_auto_sync(c, &c->udp_in, false, bound);
+		fwd_auto_sync(c, &c->udp_in, udp_listen_fd, false, bound,
+			      udp_listen_open, "UDP");
 	}
 	if (c->udp_out.mode == FWD_AUTO) {
 		fwd_scan_ports(true, false, bound);
-		udp_auto_sync(c, &c->udp_out, true, bound);
+		fwd_auto_sync(c, &c->udp_out, udp_listen_fd, true, bound,
+			      udp_listen_open, "UDP");
 	}
 }
