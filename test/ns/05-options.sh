@@ -190,7 +190,7 @@ expect_fail "Invalid --mtu value 'x'" "$PASST" --mtu=x
 expect_fail "Invalid --address value '127.0.0.1': loopback address" \
 	"$PASST" -a 127.0.0.1
 expect_fail "Invalid --address value 'nonsense'" "$PASTA" --address nonsense
-expect_fail "Invalid --address value '192.0.2.1/40'" "$PASST" -a 192.0.2.1/40
+expect_fail "Invalid --address value '198.51.100.1/40'" "$PASST" -a 198.51.100.1/40
 expect_fail "Invalid --netmask value '255.0.255.0'" "$PASST" -n 255.0.255.0
 expect_fail "Invalid --netmask value '33'" "$PASTA" --netmask=33
 expect_fail "Invalid --mac-addr value '02:00:00:00:00'" \

@@ -104,12 +104,12 @@ done
 
 # Every parameter given on the command line
 log "overrides"
-lease_of over "" -a 192.0.2.10 -n 16 -g 192.0.2.1 -D "$DNS4" -D "$FAR4" \
+lease_of over "" -a 203.0.113.10 -n 16 -g 203.0.113.254 -D "$DNS4" -D "$FAR4" \
 	-S corp.test -m 1400 -H guesthost --dhcp-dns --dhcp-search
 check_eq "$(cat "$out/over.rc")" 0 "overrides: udhcpc got a lease"
-check_eq "$(field over ip)" 192.0.2.10 "overrides: address"
+check_eq "$(field over ip)" 203.0.113.10 "overrides: address"
 check_eq "$(field over subnet)" 255.255.0.0 "overrides: subnet mask"
-check_eq "$(field over router)" 192.0.2.1 "overrides: router"
+check_eq "$(field over router)" 203.0.113.254 "overrides: router"
 check_eq "$(field over dns)" "$DNS4 $FAR4" "overrides: DNS"
 check_eq "$(field over search)" corp.test "overrides: search list"
 check_eq "$(field over mtu)" 1400 "overrides: MTU"
@@ -120,7 +120,7 @@ log "option 121"
 lease_of routes "-O staticroutes" --dns "$DNS4"
 check_eq "$(field routes staticroutes)" "0.0.0.0/0 $GW4" \
 	"121 asked for: default route"
-lease_of offlink "" -a 192.0.2.10 -n 24 -g "$GW4" --dns "$DNS4"
+lease_of offlink "" -a 203.0.113.10 -n 24 -g "$GW4" --dns "$DNS4"
 check_eq "$(field offlink staticroutes)" \
 	"$GW4/32 0.0.0.0 0.0.0.0/0 $GW4" "off-subnet gateway: host route first"
 

@@ -372,18 +372,18 @@ static void test_mtu(void)
  */
 static void test_addresses(void)
 {
-	passt("-a", "192.0.2.1", NULL);
-	CHECK(ip4_is(ctx.ip4.addr, "192.0.2.1") && !ctx.ip4.prefix_len);
+	passt("-a", "203.0.113.1", NULL);
+	CHECK(ip4_is(ctx.ip4.addr, "203.0.113.1") && !ctx.ip4.prefix_len);
 	CHECK(ctx.ip4.no_copy_addrs && !ctx.ip6.no_copy_addrs);
-	passt("--address=192.0.2.1/25", NULL);
-	CHECK(ip4_is(ctx.ip4.addr, "192.0.2.1") && ctx.ip4.prefix_len == 25);
+	passt("--address=203.0.113.1/25", NULL);
+	CHECK(ip4_is(ctx.ip4.addr, "203.0.113.1") && ctx.ip4.prefix_len == 25);
 	passt("--address", "2001:db8::1", NULL);
 	CHECK(ip6_is(&ctx.ip6.addr, "2001:db8::1") && !ctx.ip4.addr.s_addr);
 	passt("-a", "2001:db8::1/56", "-a", "198.51.100.7", NULL);
 	CHECK(ip6_is(&ctx.ip6.addr, "2001:db8::1") &&
 	      ctx.ip6.prefix_len == 56 && ip4_is(ctx.ip4.addr, "198.51.100.7"));
-	passt("-a", "192.0.2.1/24", "-a", "192.0.2.2", NULL);
-	CHECK(ip4_is(ctx.ip4.addr, "192.0.2.2") && !ctx.ip4.prefix_len);
+	passt("-a", "203.0.113.1/24", "-a", "203.0.113.2", NULL);
+	CHECK(ip4_is(ctx.ip4.addr, "203.0.113.2") && !ctx.ip4.prefix_len);
 	passt("-a", "fe80::2", NULL);
 	CHECK(ip6_is(&ctx.ip6.addr, "fe80::2"));
 
@@ -408,14 +408,14 @@ static void test_addresses(void)
 	passt("-n", "16", "-n", "255.255.255.0", NULL);
 	CHECK_EQ(ctx.ip4.prefix_len, 24);
 
-	passt("-g", "192.0.2.254", "-g", "fe80::1", NULL);
-	CHECK(ip4_is(ctx.ip4.guest_gw, "192.0.2.254"));
+	passt("-g", "203.0.113.254", "-g", "fe80::1", NULL);
+	CHECK(ip4_is(ctx.ip4.guest_gw, "203.0.113.254"));
 	CHECK(ip6_is(&ctx.ip6.guest_gw, "fe80::1"));
 	passt("--gateway=2001:db8::fffe", NULL);
 	CHECK(ip6_is(&ctx.ip6.guest_gw, "2001:db8::fffe"));
 
-	passt("-o", "192.0.2.3", "--outbound", "2001:db8::3", NULL);
-	CHECK(ip4_is(ctx.ip4.addr_out, "192.0.2.3"));
+	passt("-o", "203.0.113.3", "--outbound", "2001:db8::3", NULL);
+	CHECK(ip4_is(ctx.ip4.addr_out, "203.0.113.3"));
 	CHECK(ip6_is(&ctx.ip6.addr_out, "2001:db8::3"));
 	passt("--outbound=127.0.0.2", NULL);
 	CHECK(ip4_is(ctx.ip4.addr_out, "127.0.0.2"));
@@ -445,23 +445,23 @@ static void test_addresses(void)
 	      MODE_PASST, "-a", "::1");
 	FAILS("Invalid --address value '::': unspecified address",
 	      MODE_PASST, "-a", "::");
-	FAILS("Invalid --address value '::ffff:192.0.2.1'", MODE_PASST,
-	      "-a", "::ffff:192.0.2.1");
+	FAILS("Invalid --address value '::ffff:203.0.113.1'", MODE_PASST,
+	      "-a", "::ffff:203.0.113.1");
 	FAILS("Invalid --address value 'ff02::1': multicast address",
 	      MODE_PASST, "-a", "ff02::1");
 	FAILS("Invalid --address value 'host': not an IPv4 or IPv6 address",
 	      MODE_PASST, "-a", "host");
-	FAILS("Invalid --address value '192.0.2.1/33': invalid prefix length",
-	      MODE_PASST, "-a", "192.0.2.1/33");
+	FAILS("Invalid --address value '203.0.113.1/33': invalid prefix length",
+	      MODE_PASST, "-a", "203.0.113.1/33");
 	FAILS("Invalid --address value '2001:db8::1/129'", MODE_PASST,
 	      "-a", "2001:db8::1/129");
-	FAILS("Invalid --address value '192.0.2.1/'", MODE_PASST,
-	      "-a", "192.0.2.1/");
-	FAILS("Invalid --address value '192.0.2.1/24': prefix length already "
+	FAILS("Invalid --address value '203.0.113.1/'", MODE_PASST,
+	      "-a", "203.0.113.1/");
+	FAILS("Invalid --address value '203.0.113.1/24': prefix length already "
 	      "given with --netmask", MODE_PASST, "-n", "24", "-a",
-	      "192.0.2.1/24");
+	      "203.0.113.1/24");
 	FAILS("Invalid --netmask value '24': prefix length already given with "
-	      "--address", MODE_PASST, "-a", "192.0.2.1/24", "-n", "24");
+	      "--address", MODE_PASST, "-a", "203.0.113.1/24", "-n", "24");
 	FAILS("Invalid --netmask value '255.0.255.0'", MODE_PASST,
 	      "-n", "255.0.255.0");
 	FAILS("Invalid --netmask value '0.0.0.1'", MODE_PASST,
@@ -499,25 +499,25 @@ static void test_dns(void)
 {
 	char name[300];
 
-	passt("-D", "192.0.2.53", "--dns", "2001:db8::53", "--dns=192.0.2.54",
+	passt("-D", "203.0.113.53", "--dns", "2001:db8::53", "--dns=203.0.113.54",
 	      NULL);
-	CHECK(ip4_is(ctx.ip4.dns[0], "192.0.2.53"));
-	CHECK(ip4_is(ctx.ip4.dns[1], "192.0.2.54"));
+	CHECK(ip4_is(ctx.ip4.dns[0], "203.0.113.53"));
+	CHECK(ip4_is(ctx.ip4.dns[1], "203.0.113.54"));
 	CHECK(!ctx.ip4.dns[2].s_addr);
 	CHECK(ip6_is(&ctx.ip6.dns[0], "2001:db8::53"));
 	CHECK(!ctx.no_dns);
 	passt("-D", "127.0.0.1", NULL);		/* given as is */
 	CHECK(ip4_is(ctx.ip4.dns[0], "127.0.0.1"));
-	passt("-D", "192.0.2.1", "-D", "192.0.2.2", "-D", "192.0.2.3",
-	      "-D", "192.0.2.4", NULL);
-	CHECK(ip4_is(ctx.ip4.dns[2], "192.0.2.3") && !ctx.ip4.dns[3].s_addr);
-	passt("-D", "192.0.2.1", "-D", "none", NULL);
+	passt("-D", "203.0.113.1", "-D", "203.0.113.2", "-D", "203.0.113.3",
+	      "-D", "203.0.113.4", NULL);
+	CHECK(ip4_is(ctx.ip4.dns[2], "203.0.113.3") && !ctx.ip4.dns[3].s_addr);
+	passt("-D", "203.0.113.1", "-D", "none", NULL);
 	CHECK(ctx.no_dns && !ctx.ip4.dns[0].s_addr);
-	passt("-D", "none", "-D", "192.0.2.9", NULL);
-	CHECK(!ctx.no_dns && ip4_is(ctx.ip4.dns[0], "192.0.2.9"));
+	passt("-D", "none", "-D", "203.0.113.9", NULL);
+	CHECK(!ctx.no_dns && ip4_is(ctx.ip4.dns[0], "203.0.113.9"));
 
-	passt("--dns-forward", "192.0.2.10", "--dns-forward=fd00::10", NULL);
-	CHECK(ip4_is(ctx.ip4.dns_match, "192.0.2.10"));
+	passt("--dns-forward", "203.0.113.10", "--dns-forward=fd00::10", NULL);
+	CHECK(ip4_is(ctx.ip4.dns_match, "203.0.113.10"));
 	CHECK(ip6_is(&ctx.ip6.dns_match, "fd00::10"));
 	passt("--dns-host", "127.0.0.53", "--dns-host=::1", NULL);
 	CHECK(ip4_is(ctx.ip4.dns_host, "127.0.0.53"));
@@ -579,8 +579,8 @@ static void test_flags(void)
 	pasta("--dhcp-dns", "--dhcp-search", NULL);
 	CHECK(!ctx.no_dhcp_dns && !ctx.no_dhcp_dns_search);
 
-	passt("--map-host-loopback", "192.0.2.2", NULL);
-	CHECK(ip4_is(ctx.ip4.map_host_loopback, "192.0.2.2"));
+	passt("--map-host-loopback", "203.0.113.2", NULL);
+	CHECK(ip4_is(ctx.ip4.map_host_loopback, "203.0.113.2"));
 	passt("--map-host-loopback=fd00::2", "--map-host-loopback=none",
 	      NULL);
 	CHECK(IN6_IS_ADDR_UNSPECIFIED(&ctx.ip6.map_host_loopback));
@@ -640,7 +640,7 @@ static void test_pasta_opts(void)
 	CHECK(ctx.ns_mac_given && ctx.guest_mac[5] == 2);
 	pasta("--config-net", "--no-copy-routes", "--no-copy-addrs", NULL);
 	CHECK(ctx.ip4.no_copy_routes && ctx.ip6.no_copy_addrs);
-	pasta("-g", "192.0.2.1", NULL);
+	pasta("-g", "203.0.113.1", NULL);
 	CHECK(ctx.ip4.no_copy_routes && !ctx.ip6.no_copy_routes);
 
 	pasta("1234", NULL);
@@ -940,8 +940,8 @@ static void test_spec_grammar(void)
 	CHECK(!spec("none", false) && fwd.mode == FWD_NONE && !fwd.count);
 	CHECK(!spec("none", false) && !spec_more("none"));
 
-	CHECK(!spec("192.0.2.1/22", false) && rule_is(0, 22, 22, 22));
-	inet_pton(AF_INET, "192.0.2.1", &a4);
+	CHECK(!spec("203.0.113.1/22", false) && rule_is(0, 22, 22, 22));
+	inet_pton(AF_INET, "203.0.113.1", &a4);
 	CHECK(inany_v4(&fwd.rules[0].addr) &&
 	      inany_v4(&fwd.rules[0].addr)->s_addr == a4.s_addr);
 	CHECK_EQ(fwd.rules[0].flags, FWD_RULE_V4);
@@ -950,7 +950,7 @@ static void test_spec_grammar(void)
 	CHECK(!spec("%eth0/22", false) && !strcmp(fwd.rules[0].ifname, "eth0"));
 	CHECK(fwd.rules[0].flags == (FWD_RULE_V4 | FWD_RULE_V6));
 	CHECK(inany_is_unspecified(&fwd.rules[0].addr));
-	CHECK(!spec("192.0.2.1%eth0/22", false));
+	CHECK(!spec("203.0.113.1%eth0/22", false));
 	CHECK(!strcmp(fwd.rules[0].ifname, "eth0"));
 	CHECK_EQ(fwd.rules[0].flags, FWD_RULE_V4);
 	CHECK(!spec("fe80::1%veth0/22,80", false) && fwd.count == 2);

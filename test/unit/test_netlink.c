@@ -197,7 +197,7 @@ static void test_route_simple(void)
 	const struct rtattr *rta;
 	ssize_t n;
 
-	route4("192.0.2.0", 24);
+	route4("203.0.113.0", 24);
 	attr_u32(RTA_PRIORITY, 100);
 	inet_pton(AF_INET, "198.51.100.2", &gw);
 	attr(RTA_GATEWAY, &gw, sizeof(gw));
@@ -231,25 +231,25 @@ static void test_route_skipped(void)
 	struct rtmsg *rtm;
 	uint32_t nhid = 5;
 
-	route4("192.0.2.0", 24);
+	route4("203.0.113.0", 24);
 	attr_u32(RTA_OIF, OTHER);
 	CHECK_EQ(rewrite_route(), 0);		/* other interface */
 
-	route4("192.0.2.0", 24);
+	route4("203.0.113.0", 24);
 	CHECK_EQ(rewrite_route(), 0);		/* no interface at all */
 
-	route4("192.0.2.0", 24);
+	route4("203.0.113.0", 24);
 	attr_u32(RTA_OIF, SRC);
 	rtm = NLMSG_DATA(&in.nh);
 	rtm->rtm_type = RTN_BLACKHOLE;
 	CHECK_EQ(rewrite_route(), 0);		/* not unicast */
 
-	route4("192.0.2.0", 24);
+	route4("203.0.113.0", 24);
 	attr_u32(RTA_OIF, SRC);
 	attr_u32(RTA_TABLE, 1000);		/* last RTA_TABLE wins */
 	CHECK_EQ(rewrite_route(), 0);		/* not the main table */
 
-	route4("192.0.2.0", 24);
+	route4("203.0.113.0", 24);
 	attr_u32(RTA_OIF, SRC);
 	attr(RTA_NH_ID, &nhid, sizeof(nhid));
 	CHECK_EQ(rewrite_route(), 0);		/* nexthop object */
@@ -313,7 +313,7 @@ static void test_route_bad(void)
 	struct rtmsg *rtm;
 	uint16_t shrt = 1;
 
-	route4("192.0.2.0", 24);
+	route4("203.0.113.0", 24);
 	attr_u32(RTA_OIF, SRC);
 	CHECK_EQ(nl_route_rewrite(&in.nh, &out, NLMSG_SPACE(4), SRC, DST),
 		 -E2BIG);
@@ -323,11 +323,11 @@ static void test_route_bad(void)
 	in.nh.nlmsg_len = NLMSG_LENGTH(sizeof(*rtm) - 1);
 	CHECK_EQ(rewrite_route(), -EBADMSG);	/* truncated header */
 
-	route4("192.0.2.0", 24);
+	route4("203.0.113.0", 24);
 	attr(RTA_GATEWAY, &shrt, sizeof(shrt));
 	CHECK_EQ(rewrite_route(), -EBADMSG);	/* gateway of wrong length */
 
-	route4("192.0.2.0", 24);
+	route4("203.0.113.0", 24);
 	rtm = NLMSG_DATA(&in.nh);
 	rtm->rtm_family = AF_UNIX;
 	CHECK_EQ(rewrite_route(), -EBADMSG);
