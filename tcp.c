@@ -507,7 +507,33 @@ static void tcp_send_flags(const struct ctx *c, struct tcp_tap_conn *conn,
  */
 static void tcp_rst_to_tap(const struct ctx *c, struct tcp_tap_conn *conn)
 {
+	uint32_t sent = conn->seq_to_tap;
+
+	/* The guest takes a reset only at exactly the sequence it expects
+	 * next (RFC 5961): that's what it acknowledged last, unless data we
+	 * sent since arrived too.  Cover both.
+	 */
+	conn->seq_to_tap = conn->seq_ack_from_tap;
 	tcp_send_flags(c, conn, TH_RST | TH_ACK);
+	if (sent != conn->seq_ack_from_tap) {
+		conn->seq_to_tap = sent;
+		tcp_send_flags(c, conn, TH_RST | TH_ACK);
+	}
+}
+
+/**
+ * tcp_probe_tap() - Ask the guest for its window (zero window probe)
+ * @c:		Execution context
+ * @conn:	Connection, guest's window closed
+ *
+ * A segment with a sequence number just below what the guest expects is
+ * answered with an acknowledgement, which carries the current window.
+ */
+static void tcp_probe_tap(const struct ctx *c, struct tcp_tap_conn *conn)
+{
+	conn->seq_to_tap--;
+	tcp_send_flags(c, conn, TH_ACK);
+	conn->seq_to_tap++;
 }
 
 /**
@@ -563,6 +589,8 @@ static void tcp_timer_update(struct tcp_tap_conn *conn,
 				 TCP_SYN_TIMEOUT_S * 1000LL);
 	else if (unacked)
 		when = now_ms + ((int64_t)TCP_RTO_MS << conn->retrans);
+	else if (!conn->wnd_from_tap && (conn->state & TCP_ESTABLISHED))
+		when = now_ms + TCP_RTO_MS;		/* zero window probe */
 	else if (conn->state & (TCP_SOCK_FIN_RCVD | TCP_TAP_FIN_RCVD))
 		when = (int64_t)conn->last * 1000 + TCP_FIN_TIMEOUT_S * 1000LL;
 	else
@@ -604,7 +632,7 @@ static void tcp_data_to_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 			    const struct timespec *now)
 {
 	uint32_t in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
-	uint32_t wnd = MAX(conn->wnd_from_tap, 1U);
+	uint32_t wnd = conn->wnd_from_tap;
 	struct msghdr mh = { .msg_iov = tcp_peek_iov };
 	size_t room, i, nframes, iovcnt = 0, skip = 0;
 	uint32_t seq = conn->seq_to_tap;
@@ -616,6 +644,8 @@ static void tcp_data_to_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 
 	if (in_flight >= wnd) {
 		tcp_sock_events(c, conn, 0);	/* wait for the guest's ACK */
+		if (!wnd)
+			tcp_timer_update(conn, now);	/* persist timer */
 		return;
 	}
 	room = MIN(wnd - in_flight, (size_t)TCP_FRAMES * conn->mss);
@@ -1402,6 +1432,13 @@ void tcp_timer(struct ctx *c, struct tcp_tap_conn *conn,
 			if (conn->f.type != FLOW_TCP)
 				return;
 		}
+		tcp_timer_update(conn, now);
+		return;
+	}
+
+	if (!conn->wnd_from_tap && (conn->state & TCP_ESTABLISHED) &&
+	    now->tv_sec < conn->last + TCP_IDLE_TIMEOUT_S) {
+		tcp_probe_tap(c, conn);
 		tcp_timer_update(conn, now);
 		return;
 	}
