@@ -404,7 +404,8 @@ static void tcp_wnd_cap(const struct ctx *c, struct tcp_tap_conn *conn)
 {
 	uint32_t cap = (uint32_t)TAP_QUEUE_LEN / 4 * 3 * conn->mss_from_tap;
 
-	if (c->mode == MODE_PASTA && conn->wnd_to_tap > cap)
+	if (c->mode == MODE_PASTA && conn->mss_from_tap &&
+	    conn->wnd_to_tap > cap)
 		conn->wnd_to_tap = cap;
 }
 
@@ -990,6 +991,7 @@ static void tcp_connect_done(const struct ctx *c, struct tcp_tap_conn *conn,
 	conn->state = TCP_TAP_SYN_ACK_SENT;
 	tcp_wnd_update(c, conn);
 	tcp_mss_from_tap(c, conn);
+	tcp_wnd_cap(c, conn);
 	tcp_send_flags(c, conn, TH_SYN | TH_ACK);
 	tcp_sock_events(c, conn, 0);
 	tcp_timer_update(conn, now);
@@ -1519,6 +1521,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	conn->mss = tcp_mss_for_guest(c, !!inany_v4(&ini.eaddr), 0);
 	tcp_wnd_update(c, conn);
 	tcp_mss_from_tap(c, conn);
+	tcp_wnd_cap(c, conn);
 	conn->seq_init_to_tap = tcp_isn(conn, now);
 	conn->seq_to_tap = conn->seq_ack_from_tap = conn->seq_init_to_tap;
 	conn->last = now->tv_sec;
