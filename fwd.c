@@ -373,16 +373,17 @@ static void fwd_scan_file(int fd, bool udp, unsigned long *map)
 }
 
 /**
- * fwd_scan_ports() - Ports bound (UDP) or listening (TCP) on one side
+ * fwd_scan_ports() - Ports bound (UDP) or listening (TCP) on one side, in
+ *		      one family
  * @udp:	UDP rather than TCP
  * @ns:		The target namespace (pasta) rather than our own
+ * @v6:		IPv6 table rather than IPv4
  * @map:	Bitmap, cleared and filled here
  */
-void fwd_scan_ports(bool udp, bool ns, unsigned long *map)
+static void fwd_scan_ports(bool udp, bool ns, bool v6, unsigned long *map)
 {
 	memset(map, 0, NUM_PORTS / 8);
-	fwd_scan_file(fwd_scan_fd[ns][udp][0], udp, map);
-	fwd_scan_file(fwd_scan_fd[ns][udp][1], udp, map);
+	fwd_scan_file(fwd_scan_fd[ns][udp][v6], udp, map);
 }
 
 /**
@@ -486,38 +487,57 @@ void fwd_listen_close(const struct ctx *c, int lfd[2][NUM_PORTS],
  * fwd_auto_sync() - Listen on the ports that "auto" wants, and only those
  * @c:		Execution context
  * @fwd:	Forwarding table, mode FWD_AUTO
+ * @udp:	UDP rather than TCP
  * @lfd:	Listening sockets of the protocol: [direction][family][port]
  * @out:	Listen in the namespace (-T/-U) rather than on the host
- * @bound:	Ports bound on the other side
  * @open_fn:	Opens one socket and records it in @lfd
- * @proto:	"TCP" or "UDP", for messages
+ * @close_fn:	Called before closing the sockets of a port, may be NULL
  *
- * Ports we hold ourselves in the other direction are left out: they are
- * ours, not the other side's.
+ * A port is forwarded when something is bound to it on the other side (in
+ * either family: an IPv6 wildcard socket takes IPv4 too), it isn't one of
+ * ours there, and nothing but us is bound to it on this side: a port bound
+ * on both sides belongs to both, and is left alone.
  */
-void fwd_auto_sync(const struct ctx *c, const struct fwd_ports *fwd,
-		   int lfd[2][2][NUM_PORTS], bool out,
-		   const unsigned long *bound, fwd_listen_fn open_fn,
-		   const char *proto)
+void fwd_auto_sync(const struct ctx *c, const struct fwd_ports *fwd, bool udp,
+		   int lfd[2][2][NUM_PORTS], bool out, fwd_listen_fn open_fn,
+		   fwd_close_fn close_fn)
 {
+	static unsigned long other[2][NUM_PORTS / (sizeof(long) * 8)];
+	static unsigned long here[2][NUM_PORTS / (sizeof(long) * 8)];
 	struct fwd_rule any = { .flags = FWD_RULE_V4 | FWD_RULE_V6 };
+	const char *proto = udp ? "UDP" : "TCP";
 	unsigned int port, v6;
 
-	for (port = 1; port < NUM_PORTS; port++) {
-		bool ours = lfd[!out][0][port] >= 0 || lfd[!out][1][port] >= 0;
-		bool want = bitmap_isset(bound, port) && !ours &&
-			    fwd_port_wanted(fwd, port);
-		bool have = lfd[out][0][port] >= 0 || lfd[out][1][port] >= 0;
+	for (v6 = 0; v6 < 2; v6++) {
+		fwd_scan_ports(udp, !out, v6, other[v6]);
+		fwd_scan_ports(udp, out, v6, here[v6]);
+	}
 
-		if (want && !have) {
-			for (v6 = 0; v6 < 2; v6++) {
-				if ((v6 ? c->v6 : c->v4) &&
-				    open_fn(c, &any, out, v6, port) < 0)
-					debug("auto: can't bind %s port %u (%s)",
-					      proto, port,
-					      v6 ? "IPv6" : "IPv4");
-			}
-		} else if (!want && have) {
+	for (port = 1; port < NUM_PORTS; port++) {
+		bool want = fwd_port_wanted(fwd, port);
+
+		for (v6 = 0; v6 < 2 && want; v6++) {
+			if (bitmap_isset(here[v6], port) &&
+			    lfd[out][v6][port] < 0)
+				want = false;	/* someone else's, here */
+		}
+		want = want &&
+		       ((bitmap_isset(other[0], port) &&
+			 lfd[!out][0][port] < 0) ||
+			(bitmap_isset(other[1], port) &&
+			 lfd[!out][1][port] < 0));
+
+		for (v6 = 0; v6 < 2; v6++) {
+			if (want && lfd[out][v6][port] < 0 &&
+			    (v6 ? c->v6 : c->v4) &&
+			    open_fn(c, &any, out, v6, port) < 0)
+				debug("auto: can't bind %s port %u (%s)", proto,
+				      port, v6 ? "IPv6" : "IPv4");
+		}
+		if (!want && (lfd[out][0][port] >= 0 ||
+			      lfd[out][1][port] >= 0)) {
+			if (close_fn)
+				close_fn(c, out, port);
 			fwd_listen_close(c, lfd[out], port);
 		}
 	}

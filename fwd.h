@@ -92,16 +92,23 @@ uint8_t fwd_nat_from_splice(const struct fwd_ports *fwd,
 typedef int (*fwd_listen_fn)(const struct ctx *c, const struct fwd_rule *rule,
 			     bool out, bool v6, uint16_t port);
 
+/**
+ * typedef fwd_close_fn - Called before the listening sockets of a port close
+ * @c:		Execution context
+ * @out:	In the namespace (-T/-U) rather than on the host
+ * @port:	Port
+ */
+typedef void (*fwd_close_fn)(const struct ctx *c, bool out,
+			     unsigned int port);
+
 int fwd_listen_rules(const struct ctx *c, const struct fwd_ports *fwd,
 		     bool out, fwd_listen_fn open_fn, const char *proto);
 void fwd_listen_close(const struct ctx *c, int lfd[2][NUM_PORTS],
 		      unsigned int port);
-void fwd_auto_sync(const struct ctx *c, const struct fwd_ports *fwd,
-		   int lfd[2][2][NUM_PORTS], bool out,
-		   const unsigned long *bound, fwd_listen_fn open_fn,
-		   const char *proto);
+void fwd_auto_sync(const struct ctx *c, const struct fwd_ports *fwd, bool udp,
+		   int lfd[2][2][NUM_PORTS], bool out, fwd_listen_fn open_fn,
+		   fwd_close_fn close_fn);
 void fwd_scan_init(const struct ctx *c);
-void fwd_scan_ports(bool udp, bool ns, unsigned long *map);
 bool fwd_port_wanted(const struct fwd_ports *fwd, unsigned int port);
 
 /* Port specification parser for -t, -u, -T, -U (implemented in conf.c) */

@@ -1649,21 +1649,15 @@ static int tcp_listen_open(const struct ctx *c, const struct fwd_rule *rule,
  */
 void tcp_port_rescan(const struct ctx *c)
 {
-	static unsigned long bound[NUM_PORTS / (sizeof(long) * 8)];
-
 	if (c->mode != MODE_PASTA || c->no_tcp)
 		return;
 
-	if (c->tcp_in.mode == FWD_AUTO) {
-		fwd_scan_ports(false, true, bound);
-		fwd_auto_sync(c, &c->tcp_in, tcp_listen_fd, false, bound,
-			      tcp_listen_open, "TCP");
-	}
-	if (c->tcp_out.mode == FWD_AUTO) {
-		fwd_scan_ports(false, false, bound);
-		fwd_auto_sync(c, &c->tcp_out, tcp_listen_fd, true, bound,
-			      tcp_listen_open, "TCP");
-	}
+	if (c->tcp_in.mode == FWD_AUTO)
+		fwd_auto_sync(c, &c->tcp_in, false, tcp_listen_fd, false,
+			      tcp_listen_open, NULL);
+	if (c->tcp_out.mode == FWD_AUTO)
+		fwd_auto_sync(c, &c->tcp_out, false, tcp_listen_fd, true,
+			      tcp_listen_open, NULL);
 }
 
 /**

@@ -1026,6 +1026,31 @@ int udp_init(struct ctx *c)
 }
 
 /**
+ * udp_listen_flows_close() - Close the flows that arrived on a port whose
+ *			      listening sockets go away ("auto")
+ * @c:		Execution context
+ * @out:	-U (namespace) rather than -u (host)
+ * @port:	Port
+ *
+ * Their duplicates of the listening socket would keep the port bound, and
+ * nothing would read them: the server behind the port is gone anyway.
+ */
+static void udp_listen_flows_close(const struct ctx *c, bool out,
+				   unsigned int port)
+{
+	uint8_t pif = out ? PIF_SPLICE : PIF_HOST;
+	unsigned int i;
+
+	for (i = 0; i < FLOW_MAX; i++) {
+		union flow *flow = &flowtab[i];
+
+		if (flow->f.type == FLOW_UDP && flow->f.pif[INISIDE] == pif &&
+		    flow->f.side[INISIDE].oport == port)
+			udp_flow_close(c, &flow->udp);
+	}
+}
+
+/**
  * udp_port_rescan() - Follow the bound ports of the other side for "auto"
  *		       forwarding (pasta), once a second
  * @c:		Execution context
@@ -1033,8 +1058,6 @@ int udp_init(struct ctx *c)
  */
 void udp_port_rescan(struct ctx *c, const struct timespec *now)
 {
-	static unsigned long bound[NUM_PORTS / (sizeof(long) * 8)];
-
 	if (udp_dropped)
 		debug_ratelimit(now, "UDP: %lu datagrams dropped so far",
 				udp_dropped);
@@ -1042,14 +1065,10 @@ void udp_port_rescan(struct ctx *c, const struct timespec *now)
 	if (c->mode != MODE_PASTA || c->no_udp)
 		return;
 
-	if (c->udp_in.mode == FWD_AUTO) {
-		fwd_scan_ports(true, true, bound);
-		fwd_auto_sync(c, &c->udp_in, udp_listen_fd, false, bound,
-			      udp_listen_open, "UDP");
-	}
-	if (c->udp_out.mode == FWD_AUTO) {
-		fwd_scan_ports(true, false, bound);
-		fwd_auto_sync(c, &c->udp_out, udp_listen_fd, true, bound,
-			      udp_listen_open, "UDP");
-	}
+	if (c->udp_in.mode == FWD_AUTO)
+		fwd_auto_sync(c, &c->udp_in, true, udp_listen_fd, false,
+			      udp_listen_open, udp_listen_flows_close);
+	if (c->udp_out.mode == FWD_AUTO)
+		fwd_auto_sync(c, &c->udp_out, true, udp_listen_fd, true,
+			      udp_listen_open, udp_listen_flows_close);
 }
