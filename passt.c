@@ -133,7 +133,7 @@ static void timer_handler(struct ctx *c, union epoll_ref ref,
 	tcp_port_rescan(c);
 	udp_port_rescan(c, now);
 	if (c->mode == MODE_PASTA)
-		tcp_splice_refill();
+		tcp_splice_refill(c);
 
 	if (now->tv_sec - stats_last >= STATS_INTERVAL_S) {
 		stats_last = now->tv_sec;

@@ -92,7 +92,8 @@
 #define TCP_SYN_TIMEOUT_S	30	/* handshake with the guest */
 #define TCP_FIN_TIMEOUT_S	60	/* closing, after both FINs or one */
 #define TCP_IDLE_TIMEOUT_S	7200	/* no traffic either way */
-#define TCP_BACKLOG		128
+#define TCP_BACKLOG		SOMAXCONN
+#define TCP_ACCEPT_MAX		64	/* connections accepted per wake-up */
 
 /* Connection states: bits, since both directions close independently */
 #define TCP_TAP_SYN_RCVD	(1 << 0)	/* guest's SYN, connecting */
@@ -1460,13 +1461,16 @@ void tcp_timer(struct ctx *c, struct tcp_tap_conn *conn,
 }
 
 /**
- * tcp_listen_handler() - Accept a connection on a forwarded port
+ * tcp_accept_one() - Accept one connection on a forwarded port
  * @c:		Execution context
- * @ref:	epoll reference: listening socket, port, family
+ * @ref:	epoll reference: listening socket, port, family, direction
  * @now:	Current time
+ *
+ * Return: 0 if a connection was taken (set up or refused), -1 if none
+ *	   was waiting
  */
-void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
-			const struct timespec *now)
+static int tcp_accept_one(struct ctx *c, union epoll_ref ref,
+			  const struct timespec *now)
 {
 	bool out = ref.data >> 17 & 1;
 	const struct fwd_ports *fwd = out ? &c->tcp_out : &c->tcp_in;
@@ -1480,7 +1484,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 
 	s = accept4(ref.fd, &sa.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (s < 0)
-		return;
+		return -1;
 	if (s > FD_REF_MAX)
 		goto refuse;
 
@@ -1499,7 +1503,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	if (pif == PIF_SPLICE || pif == PIF_HOST) {
 		tcp_splice_conn_from_sock(c, s, out ? PIF_SPLICE : PIF_HOST,
 					  &ini, pif, &tgt, now);
-		return;
+		return 0;
 	}
 	if (pif != PIF_TAP || !(flow = flow_alloc(now)))
 		goto refuse;
@@ -1532,11 +1536,33 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	tcp_send_flags(c, conn, TH_SYN);
 	tcp_sock_events(c, conn, 0);
 	tcp_timer_update(conn, now);
-	return;
+	return 0;
 
 refuse:
 	close(s);
+	return 0;
 }
+
+/**
+ * tcp_listen_handler() - Accept connections on a forwarded port
+ * @c:		Execution context
+ * @ref:	epoll reference: listening socket, port, family
+ * @now:	Current time
+ */
+void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
+			const struct timespec *now)
+{
+	unsigned int i;
+
+	/* A burst of connections must not wait for one wake-up each: the
+	 * kernel's accept queue would overflow, and clients retry after 1 s
+	 */
+	for (i = 0; i < TCP_ACCEPT_MAX; i++) {
+		if (tcp_accept_one(c, ref, now))
+			break;
+	}
+}
+
 
 /**
  * tcp_listen_open() - Open one listening socket for a forwarded port
@@ -1691,7 +1717,7 @@ int tcp_init(struct ctx *c)
 	if (c->no_tcp)
 		return 0;
 	if (c->mode == MODE_PASTA)
-		tcp_splice_init();
+		tcp_splice_init(c);
 
 	if (fwd_listen_rules(c, &c->tcp_in, false, tcp_listen_open, "TCP"))
 		return -1;

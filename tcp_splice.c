@@ -118,22 +118,79 @@ static void tcp_splice_pipe_put(int p[2], bool empty)
 	p[0] = p[1] = -1;
 }
 
+/* Sockets opened in the namespace ahead of time, per family */
+static int splice_ns_socks[2][TCP_SPLICE_POOL];
+static unsigned int splice_ns_count[2];
+
 /**
- * tcp_splice_refill() - Top up the pool of ready pipes (periodic)
+ * tcp_splice_sock_new() - Open a TCP socket for a spliced connection
+ * @v6:		IPv6 rather than IPv4
+ *
+ * Return: socket, or -1 on failure
  */
-void tcp_splice_refill(void)
+static int tcp_splice_sock_new(bool v6)
+{
+	int s, one = 1;
+
+	s = socket(v6 ? AF_INET6 : AF_INET,
+		   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (s < 0)
+		return -1;
+	if (s > FD_REF_MAX) {
+		close(s);
+		return -1;
+	}
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return s;
+}
+
+/**
+ * tcp_splice_ns_fill() - Top up the namespace's socket pool, in it
+ * @arg:	Unused
+ *
+ * Return: 0
+ */
+static int tcp_splice_ns_fill(void *arg)
+{
+	unsigned int v6;
+
+	(void)arg;
+	for (v6 = 0; v6 < 2; v6++) {
+		while (splice_ns_count[v6] < TCP_SPLICE_POOL) {
+			int s = tcp_splice_sock_new(v6);
+
+			if (s < 0)
+				break;
+			splice_ns_socks[v6][splice_ns_count[v6]++] = s;
+		}
+	}
+	return 0;
+}
+
+/**
+ * tcp_splice_refill() - Top up the pools of pipes and of namespace sockets
+ *			 (periodic): connecting a spliced connection then
+ *			 costs no namespace switch
+ * @c:		Execution context
+ */
+void tcp_splice_refill(const struct ctx *c)
 {
 	while (splice_pool_count < TCP_SPLICE_POOL &&
 	       !tcp_splice_pipe_new(splice_pool[splice_pool_count]))
 		splice_pool_count++;
+
+	if (splice_ns_count[0] < TCP_SPLICE_POOL / 2 ||
+	    splice_ns_count[1] < TCP_SPLICE_POOL / 2)
+		ns_call(c, tcp_splice_ns_fill, NULL);
 }
 
 /**
- * tcp_splice_init() - Fill the pool of pipes
+ * tcp_splice_init() - Fill the pools of pipes and namespace sockets
+ * @c:		Execution context
  */
-void tcp_splice_init(void)
+void tcp_splice_init(const struct ctx *c)
 {
-	tcp_splice_refill();
+	tcp_splice_refill(c);
 }
 
 /**
@@ -269,29 +326,42 @@ static int tcp_splice_move(struct tcp_splice_conn *conn, unsigned int from)
 }
 
 /**
- * tcp_splice_connect() - Open and connect the target socket
- * @arg:	struct flowside of the target; returns the socket
- *
- * Called directly, or through ns_call() for the namespace's loopback.
+ * tcp_splice_ns_sock() - Open a socket in the namespace, now
+ * @arg:	Pointer to bool: IPv6 rather than IPv4
  *
  * Return: the socket, or -1 on failure
  */
-static int tcp_splice_connect(void *arg)
+static int tcp_splice_ns_sock(void *arg)
 {
-	const struct flowside *tgt = arg;
-	union sockaddr_inany sa;
-	int s, one = 1;
-	socklen_t sl;
+	return tcp_splice_sock_new(*(bool *)arg);
+}
 
-	s = socket(inany_af(&tgt->eaddr),
-		   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+/**
+ * tcp_splice_connect() - Open and connect the target socket
+ * @c:		Execution context
+ * @tgt_pif:	Interface of the target: PIF_SPLICE for the namespace
+ * @tgt:	Target addresses and ports
+ *
+ * Sockets in the namespace come from the pool when there's one ready.
+ *
+ * Return: the socket, or -1 on failure
+ */
+static int tcp_splice_connect(const struct ctx *c, uint8_t tgt_pif,
+			      const struct flowside *tgt)
+{
+	bool v6 = !inany_v4(&tgt->eaddr);
+	union sockaddr_inany sa;
+	socklen_t sl;
+	int s;
+
+	if (tgt_pif != PIF_SPLICE)
+		s = tcp_splice_sock_new(v6);
+	else if (splice_ns_count[v6])
+		s = splice_ns_socks[v6][--splice_ns_count[v6]];
+	else
+		s = ns_call(c, tcp_splice_ns_sock, &v6);
 	if (s < 0)
 		return -1;
-	if (s > FD_REF_MAX) {
-		close(s);
-		return -1;
-	}
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	sl = sockaddr_from_inany(&sa, &tgt->eaddr, tgt->eport, 0);
 	if (connect(s, &sa.sa, sl) && errno != EINPROGRESS) {
@@ -341,10 +411,7 @@ void tcp_splice_conn_from_sock(const struct ctx *c, int s, uint8_t pif,
 	    tcp_splice_pipe_get(conn->pipe[1]))
 		goto fail;
 
-	if (tgt_pif == PIF_SPLICE)
-		t = ns_call(c, tcp_splice_connect, &conn->f.side[TGTSIDE]);
-	else
-		t = tcp_splice_connect(&conn->f.side[TGTSIDE]);
+	t = tcp_splice_connect(c, tgt_pif, &conn->f.side[TGTSIDE]);
 	if (t < 0)
 		goto fail;
 	conn->s[TGTSIDE] = t;

@@ -15,6 +15,7 @@
 # namespace's owner), so any number of steps, servers and clients can run
 # there one after the other, each bounded by its own timeout.
 
+# shellcheck disable=SC2034	# for the sourcing scripts
 TCPTOOL="python3 $TOP/test/lib/tcptool.py"
 NS_PID=""
 

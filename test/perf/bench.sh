@@ -1,0 +1,240 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# test/perf/bench.sh - Throughput and latency of pasta against a kernel veth
+#
+# Not a test: it never asserts a speed; it prints a table. Run as root
+# ('make bench'): like the tests, everything happens inside namespaces this
+# script creates (test/lib/ns.sh), nothing leaves them.
+#
+# Paths, each at MTU 65520 and 1500 (pasta -m, and the same MTU on the
+# test's veth):
+#   ns>remote   client in pasta's namespace, server in the remote namespace
+#               (FAR4): pasta's tap path, namespace to host sockets
+#   remote>ns   client in the remote namespace to 198.51.100.1, forwarded by
+#               -t / -u to a server in pasta's namespace: tap path, inbound
+#   ns>hostlo   client in pasta's namespace to 127.0.0.1, forwarded by -T / -U
+#               to a server on the host's loopback: the spliced path
+# and beside each, the same measurement from the host namespace straight to
+# the remote namespace over the kernel's veth pair, no pasta ("veth"),
+# measured in the same run, so that the ratio (ours / veth) is what to read.
+#
+# Measurements:
+#   TCP stream    iperf3, one stream, 64 KiB writes: Gbit/s received
+#   UDP stream    iperf3 -u -b 0, datagrams of 1472 (and, at MTU 65520,
+#                 8192 and 65000) bytes: Gbit/s received, loss in brackets
+#   TCP RR        test/perf/rr.c: one connection, 1-byte ping-pong: trans/s
+#   TCP CRR       connect, 1-byte request/response, close: connections/s
+#   UDP RR        1-byte datagram ping-pong: trans/s
+# and pasta's CPU time (utime + stime from /proc/PID/stat) per GB received
+# for streams, per transaction for RR.
+#
+# Environment: BENCH_TIME (seconds per stream, default 4), BENCH_RR_TIME
+# (seconds per RR, default 3), BENCH_MTUS (default "65520 1500").
+
+# shellcheck disable=SC2086	# $TCPTOOL is "python3 PATH": split on purpose
+
+. "$(dirname "$0")/../lib/ns.sh"
+ns_setup "$@"
+. "$TOP/test/lib/pasta_ns.sh"
+need_daemon
+need_cmd iperf3 python3 nsenter "${CC:-cc}"
+
+T=${BENCH_TIME:-4}
+TR=${BENCH_RR_TIME:-3}
+MTUS=${BENCH_MTUS:-65520 1500}
+RR="$TEST_TMP/bin/rr"
+TABLE="$TEST_TMP/table"
+CLK_TCK=$(getconf CLK_TCK)
+
+${CC:-cc} -O2 -Wall -Wextra -o "$RR" "$TOP/test/perf/rr.c" ||
+	fail "cannot build test/perf/rr.c"
+chmod 0755 "$RR"
+
+# Ports: iperf3 on 5201 in the remote (bound to FAR4, so that UDP answers
+# come from the address the client talks to), 5202 on the host's loopback,
+# 5203 in pasta's namespace. rr servers get fresh ports for each set of
+# measurements (rr_port): connect-request-response-close leaves tens of
+# thousands of sockets in TIME_WAIT, and a later connect() to the same
+# address and port would have to search the whole ephemeral range past
+# them, which measures the kernel's port search, not the path. A wider
+# ephemeral range, above the servers' ports, helps too.
+for ns in "" "run_remote"; do
+	$ns sh -c 'echo "10000 65535" > /proc/sys/net/ipv4/ip_local_port_range'
+done
+bg_start iperf_remote run_remote iperf3 -s -B "$FAR4" -p 5201
+bg_start iperf_lo iperf3 -s -B 127.0.0.1 -p 5202
+wait_port -r tcp 5201 5 && wait_port tcp 5202 5 || fail "servers not up"
+
+RR_PORT=5300
+
+# rr_port() - Start an rr server on a fresh port, set RR_PORT to it
+# $1: where (remote, host or ns), $2: address
+rr_port() {
+	RR_PORT=$((RR_PORT + 1))
+	case "$1" in
+	remote)	bg_start "rr$RR_PORT" run_remote "$RR" server "$2" "$RR_PORT"
+		wait_port -r tcp "$RR_PORT" 5 ;;
+	host)	bg_start "rr$RR_PORT" "$RR" server "$2" "$RR_PORT"
+		wait_port tcp "$RR_PORT" 5 ;;
+	ns)	in_ns_bg "rr$RR_PORT" "$RR" server "$2" "$RR_PORT"
+		ns_wait_port "$RR_PORT" 5 ;;
+	esac || fail "rr server on port $RR_PORT ($1) not up"
+}
+
+# pasta_cpu() - Print pasta's CPU time so far, in clock ticks
+pasta_cpu() {
+	[ -n "$PASTA_PID" ] || { echo 0; return; }
+	sed 's/.*) //' "/proc/$PASTA_PID/stat" | awk '{ print $12 + $13 }'
+}
+
+# run_at() - Run a command where a client runs: host, ns or remote
+run_at() {
+	_w="$1"; shift
+	case "$_w" in
+	host)	"$@" ;;
+	ns)	in_ns "$@" ;;
+	remote)	run_remote "$@" ;;
+	esac
+}
+
+# iperf() - One iperf3 run, print "GBIT_S BYTES LOSS%" or "err REASON"
+# $1: where from, $2: address, $3: port, rest: iperf3 options
+iperf() {
+	_w="$1" _a="$2" _p="$3"; shift 3
+	run_at "$_w" timeout $((T + 20)) iperf3 -c "$_a" -p "$_p" -t "$T" -J \
+		"$@" 2>/dev/null | python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except Exception:
+    print("err 0 -"); sys.exit()
+if "error" in d:
+    sys.stderr.write("iperf3: %s\n" % d["error"])
+    print("err 0 -"); sys.exit()
+e = d["end"]
+s = e.get("sum_received") or e["sum"]
+loss = e.get("sum", {}).get("lost_percent")
+print("%.2f %d %s" % (s["bits_per_second"] / 1e9, s["bytes"],
+                      "-" if loss is None else "%.1f" % loss))'
+}
+
+# rr() - One rr client run, print "RATE COUNT" or "err"
+# $1: where from, $2: mode (tcp, crr, udp), $3: address, $4: port
+rr() {
+	_o=$(run_at "$1" timeout $((TR + 20)) "$RR" "$2" "$3" "$4" "$TR") &&
+		echo "$_o" | awk '{ print $1, $2 }' || echo "err 0"
+}
+
+# measure() - Run one measurement, print "VALUE AMOUNT LOSS CPU_TICKS"
+# $1: kind (tcp, udp1472, udp8192, udp65000, rr, crr, udprr), $2: where
+# from, $3: address, $4: iperf3 port, $5: rr port
+measure() {
+	_c0=$(pasta_cpu)
+	case "$1" in
+	tcp)	_r=$(iperf "$2" "$3" "$4" -l 64K) ;;
+	rr)	_r="$(rr "$2" tcp "$3" "$5") -" ;;
+	crr)	_r="$(rr "$2" crr "$3" "$5") -" ;;
+	udprr)	_r="$(rr "$2" udp "$3" "$5") -" ;;
+	udp*)	_r=$(iperf "$2" "$3" "$4" -u -b 0 -l "${1#udp}") ;;
+	esac
+	echo "$_r $(($(pasta_cpu) - _c0))"
+}
+
+# kinds() - Measurements at this MTU
+kinds() {
+	if [ "$1" -ge 65028 ]; then
+		echo tcp udp1472 udp8192 udp65000 rr crr udprr
+	else
+		echo tcp udp1472 rr crr udprr
+	fi
+}
+
+: >"$TABLE"
+for mtu in $MTUS; do
+	log "MTU $mtu"
+	ip link set "$HOST_IF" mtu "$mtu" &&
+		ip -n "$REMOTE_NS" link set "$REMOTE_IF" mtu "$mtu" ||
+		fail "cannot set veth MTU $mtu"
+
+	# Kernel veth baseline: the host namespace to the remote
+	PASTA_PID=""
+	rr_port remote "$FAR4"
+	for k in $(kinds "$mtu"); do
+		echo "$k $(measure "$k" host "$FAR4" 5201 "$RR_PORT")" \
+			>"$TEST_TMP/veth-$mtu-$k"
+		log "veth $mtu $k: $(cat "$TEST_TMP/veth-$mtu-$k")"
+	done
+
+	# rr ports for this pasta: remote, namespace, host loopback
+	p1=$((RR_PORT + 1)) p2=$((RR_PORT + 2)) p3=$((RR_PORT + 3))
+	pasta_start "pasta$mtu" --config-net -m "$mtu" --dns "$DNS4" \
+		-t 5203 -u 5203 -t "$p2" -u "$p2" -T 5202 -U 5202 \
+		-T "$p3" -U "$p3"
+	PASTA_PID=$(bg_pid "pasta$mtu")
+	in_ns_bg "iperf_ns$mtu" iperf3 -s -p 5203
+	ns_wait_port 5203 5 || fail "iperf3 server in the namespace not up"
+	rr_port remote "$FAR4"
+	rr_port ns ::
+	rr_port host 127.0.0.1
+
+	for path in "ns>remote" "remote>ns" "ns>hostlo"; do
+		case "$path" in
+		"ns>remote")	w=ns a=$FAR4 pi=5201 pr=$p1 ;;
+		"remote>ns")	w=remote a=$HOST4 pi=5203 pr=$p2 ;;
+		"ns>hostlo")	w=ns a=127.0.0.1 pi=5202 pr=$p3 ;;
+		esac
+		for k in $(kinds "$mtu"); do
+			r=$(measure "$k" "$w" "$a" "$pi" "$pr")
+			log "$path $mtu $k: $r"
+			echo "$path $mtu $k $r $(cut -d' ' -f2- \
+				"$TEST_TMP/veth-$mtu-$k")" >>"$TABLE"
+		done
+	done
+
+	bg_alive "pasta$mtu" || log "pasta (MTU $mtu) died during the run"
+	bg_stop "iperf_ns$mtu"
+	bg_stop "rr$p2"
+	bg_stop "pasta$mtu"
+done
+
+# Table: path, MTU, measurement, ours, veth, ratio, pasta's CPU
+echo
+python3 - "$TABLE" "$CLK_TCK" <<'EOF'
+import sys
+names = {"tcp": "TCP stream Gbit/s", "rr": "TCP RR trans/s",
+         "crr": "TCP CRR conn/s", "udprr": "UDP RR trans/s"}
+tck = float(sys.argv[2])
+fmt = "%-10s %5s  %-19s %14s %14s %6s  %s"
+print(fmt % ("path", "MTU", "measurement", "ours", "veth", "ratio",
+             "pasta CPU"))
+for line in open(sys.argv[1]):
+    f = line.split()
+    path, mtu, kind = f[0], f[1], f[2]
+    ours, amount, loss, ticks = f[3], f[4], f[5], f[6]
+    veth, vloss = f[7], f[9]
+    name = names.get(kind) or "UDP %s B Gbit/s" % kind[3:]
+    def show(v, l):
+        if v == "err":
+            return "error"
+        return v + ("" if l == "-" else " (%s%%)" % l)
+    ratio = "-"
+    try:
+        ratio = "%.2f" % (float(ours) / float(veth))
+    except (ValueError, ZeroDivisionError):
+        pass
+    cpu = "-"
+    try:
+        secs = int(ticks) / tck
+        if kind in ("rr", "crr", "udprr"):
+            cpu = "%.1f us/trans" % (secs * 1e6 / int(amount))
+        else:
+            cpu = "%.2f s/GB" % (secs / (int(amount) / 1e9))
+    except (ValueError, ZeroDivisionError):
+        pass
+    print(fmt % (path, mtu, name, show(ours, loss), show(veth, vloss),
+                 ratio, cpu))
+EOF
+echo
+echo "ours: through pasta; veth: host namespace to remote namespace over the"
+echo "kernel veth pair at the same MTU; ratio = ours / veth (higher is"
+echo "better, 1.00 = kernel speed); UDP loss in brackets"
