@@ -367,6 +367,7 @@ int main(int argc, char **argv)
 
 	conf(c, argc, argv);
 	clock_gettime(CLOCK_MONOTONIC, &c->now);
+	raise_nofile_limit();	/* a socket or two per flow */
 
 	if (*c->pcap && pcap_init(c->pcap) < 0)
 		die("Can't open the capture file %s", c->pcap);

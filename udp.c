@@ -762,27 +762,25 @@ static bool udp_peer_same(const union sockaddr_inany *a,
 }
 
 /**
- * udp_listen_sock_handler() - Datagrams on a forwarded port's socket
+ * udp_listen_batch() - Forward a batch read from a listening socket, the
+ *			datagrams of each peer together
  * @c:		Execution context
- * @ref:	epoll reference: socket, port, pif, family
- * @events:	epoll events
+ * @lr:		Listener description
+ * @fd:		Listening socket
+ * @n:		Number of datagrams in the receive buffers
  * @now:	Current time
  */
-void udp_listen_sock_handler(struct ctx *c, union epoll_ref ref,
-			     uint32_t events, const struct timespec *now)
+static void udp_listen_batch(const struct ctx *c,
+			     const struct udp_listen_ref *lr, int fd, int n,
+			     const struct timespec *now)
 {
-	struct udp_listen_ref lr = udp_listen_ref_unpack(ref.data);
-	int n, i, start;
+	int i, start;
 
-	if (!(events & EPOLLIN))
-		return;
-
-	n = udp_recv_batch(ref.fd, true);
 	for (start = 0; start < n; ) {
 		struct udp_flow *uf;
 		unsigned int side;
 
-		uf = udp_flow_from_listener(c, &lr, ref.fd, start, &side, now);
+		uf = udp_flow_from_listener(c, lr, fd, start, &side, now);
 		if (!uf) {
 			udp_dropped++;
 			start++;
@@ -797,6 +795,29 @@ void udp_listen_sock_handler(struct ctx *c, union epoll_ref ref,
 		udp_forward(c, uf, side, start, i - start, now);
 		start = i;
 	}
+}
+
+/**
+ * udp_listen_sock_handler() - Datagrams on a forwarded port's socket
+ * @c:		Execution context
+ * @ref:	epoll reference: socket, port, pif, family
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void udp_listen_sock_handler(struct ctx *c, union epoll_ref ref,
+			     uint32_t events, const struct timespec *now)
+{
+	struct udp_listen_ref lr = udp_listen_ref_unpack(ref.data);
+	unsigned int rounds = 0;
+	int n;
+
+	if (!(events & EPOLLIN))
+		return;
+
+	do {
+		n = udp_recv_batch(ref.fd, true);
+		udp_listen_batch(c, &lr, ref.fd, n, now);
+	} while (n == UDP_MAX_FRAMES && ++rounds < UDP_RECV_ROUNDS);
 }
 
 /**
@@ -934,9 +955,15 @@ void udp_reply_sock_handler(struct ctx *c, union epoll_ref ref,
 		udp_sock_errs(c, &flow->udp, ref.fd, now);
 
 	if (events & EPOLLIN) {
-		n = udp_recv_batch(ref.fd, false);
-		if (n > 0)
-			udp_forward(c, &flow->udp, side, 0, n, now);
+		unsigned int rounds = 0;
+
+		/* Full batches: more is probably waiting, read it now */
+		do {
+			n = udp_recv_batch(ref.fd, false);
+			if (n > 0)
+				udp_forward(c, &flow->udp, side, 0, n, now);
+		} while (n == UDP_MAX_FRAMES && ++rounds < UDP_RECV_ROUNDS &&
+			 flow->f.type == FLOW_UDP);
 	}
 }
 

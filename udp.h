@@ -13,6 +13,7 @@ union epoll_ref;
 
 #define UDP_TIMEOUT		180	/* seconds of idleness before expiry */
 #define UDP_MAX_FRAMES		32	/* datagrams per recvmmsg() */
+#define UDP_RECV_ROUNDS		8	/* recvmmsg() calls per wake-up, at most */
 
 int udp_init(struct ctx *c);
 int udp_tap_handler(struct ctx *c, const struct tap_l3 *l3, size_t n,
