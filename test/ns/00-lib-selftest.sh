@@ -80,5 +80,5 @@ check_eq "$?" 143 "bg_stop status (SIGTERM)"
 check_not "bg_stop stopped it" pid_alive "$p"
 
 # No route out: the machine's uplink is unreachable from here
-check_not "nothing answers beyond the remote namespace (203.0.113.99)" \
-	ping -c 1 -W 1 203.0.113.99
+check_not "nothing answers beyond the remote namespace (2001:db8:ffff::1)" \
+	ping -c 1 -W 1 2001:db8:ffff::1
