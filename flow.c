@@ -121,6 +121,22 @@ union flow *flow_alloc(const struct timespec *now)
 }
 
 /**
+ * flow_resource_warn() - Say, at most once per interval, that new flows are
+ *			  refused for lack of resources
+ * @err:	errno of the failed socket call
+ * @now:	Current time
+ */
+void flow_resource_warn(int err, const struct timespec *now)
+{
+	if (err == EMFILE || err == ENFILE)
+		warn_ratelimit(now, "Out of file descriptors: refusing new "
+			       "flows (raise the limit with ulimit -n)");
+	else if (err == ENOBUFS || err == ENOMEM)
+		warn_ratelimit(now, "Out of kernel memory for sockets: "
+			       "refusing new flows");
+}
+
+/**
  * flow_free() - Return a flow entry to the free stack
  * @flow:	Flow, already removed from the hash table by its owner
  */

@@ -233,6 +233,7 @@ static inline union flow *flow_at_sidx(uint32_t sidx)
 void flow_init(void);
 union flow *flow_alloc(const struct timespec *now);
 void flow_free(union flow *flow);
+void flow_resource_warn(int err, const struct timespec *now);
 unsigned int flow_count(void);
 unsigned int flow_count_type(uint8_t type);
 void flow_hash_insert(union flow *flow, unsigned int side);

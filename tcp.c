@@ -955,6 +955,7 @@ static void tcp_conn_from_tap(const struct ctx *c, const struct tap_l3 *l3,
 		errno = -rc;
 		flow_log(LOG_DEBUG, flow, "connect failed: %s",
 			 strerror(errno));
+		flow_resource_warn(-rc, now);
 		if (rc == -EHOSTUNREACH || rc == -ENETUNREACH)
 			tcp_unreach_to_tap(c, l3, -rc);
 		else

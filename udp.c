@@ -340,6 +340,7 @@ static int udp_flow_target_sock(const struct ctx *c, struct udp_flow *uf,
 		errno = req.err;
 		flow_log(LOG_DEBUG, (union flow *)uf,
 			 "can't open target socket: %s", strerror(errno));
+		flow_resource_warn(req.err, &c->now);
 		return -1;
 	}
 
