@@ -50,6 +50,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -1461,6 +1462,39 @@ void tcp_timer(struct ctx *c, struct tcp_tap_conn *conn,
 	tcp_timer_update(conn, now);
 }
 
+/* Kept open to be closed when we run out of descriptors: see below */
+static int tcp_spare_fd = -1;
+
+/**
+ * tcp_accept_refuse() - Out of file descriptors: take the connection off
+ *			 the queue and reset it
+ * @lfd:	Listening socket
+ * @now:	Current time
+ *
+ * Leaving it there would keep the listening socket readable, and wake us up
+ * again at once, forever.  A descriptor kept in reserve makes room for the
+ * one accept() needs.
+ */
+static void tcp_accept_refuse(int lfd, const struct timespec *now)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	union sockaddr_inany sa;
+	socklen_t sl = sizeof(sa);
+	int s;
+
+	flow_resource_warn(EMFILE, now);
+	if (tcp_spare_fd < 0)
+		return;
+
+	close(tcp_spare_fd);
+	s = accept4(lfd, &sa.sa, &sl, SOCK_CLOEXEC);
+	if (s >= 0) {
+		setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(s);
+	}
+	tcp_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 /**
  * tcp_accept_one() - Accept one connection on a forwarded port
  * @c:		Execution context
@@ -1484,6 +1518,10 @@ static int tcp_accept_one(struct ctx *c, union epoll_ref ref,
 	uint8_t pif;
 
 	s = accept4(ref.fd, &sa.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (s < 0 && (errno == EMFILE || errno == ENFILE)) {
+		tcp_accept_refuse(ref.fd, now);
+		return 0;
+	}
 	if (s < 0)
 		return -1;
 	if (s > FD_REF_MAX)
@@ -1702,6 +1740,8 @@ int tcp_init(struct ctx *c)
 		for (f = 0; f < 2; f++)
 			for (p = 0; p < NUM_PORTS; p++)
 				tcp_listen_fd[d][f][p] = -1;
+
+	tcp_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (getrandom(tcp_isn_key, sizeof(tcp_isn_key), 0) !=
 	    sizeof(tcp_isn_key))
