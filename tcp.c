@@ -87,6 +87,7 @@
 #define TCP_WS_TO_TAP		8	/* our window scale */
 #define TCP_WND_MAX		(16U << 20)	/* largest window we offer */
 #define TCP_WND_INIT		65535	/* before we know better */
+#define TCP_MSS_MIN		88	/* smaller MSS options are ignored */
 #define TCP_MSS_NONE		536	/* RFC 9293, when the guest sends none */
 #define TCP_RTO_MS		1000	/* initial retransmission timeout */
 #define TCP_RETRANS_MAX		7	/* then the connection is reset */
@@ -765,7 +766,8 @@ static void tcp_parse_opts(const struct tcphdr *th, size_t thlen,
 		}
 		if (i + 1 >= len || (olen = o[i + 1]) < 2 || i + olen > len)
 			break;
-		if (kind == TCPOPT_MAXSEG && olen == TCPOLEN_MAXSEG)
+		if (kind == TCPOPT_MAXSEG && olen == TCPOLEN_MAXSEG &&
+		    (o[i + 2] << 8 | o[i + 3]) >= TCP_MSS_MIN)
 			*mss = (uint16_t)(o[i + 2] << 8 | o[i + 3]);
 		else if (kind == TCPOPT_WINDOW && olen == TCPOLEN_WINDOW) {
 			*ws = MIN(o[i + 2], 14);
@@ -793,7 +795,7 @@ static uint16_t tcp_mss_for_guest(const struct ctx *c, bool v4,
 		mss = MIN(mss, guest_mss);
 	if (mss > TCP_PAYLOAD_MAX)
 		mss = TCP_PAYLOAD_MAX;
-	return MAX(mss, 88);
+	return MAX(mss, TCP_MSS_MIN);
 }
 
 /**
@@ -1250,6 +1252,57 @@ static void tcp_synack_from_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 		tcp_timer_update(conn, now);
 }
 
+#define TCP_FILTER_OK		0
+#define TCP_FILTER_CHALLENGE	1	/* send an ACK */
+#define TCP_FILTER_RESET	2	/* acceptable reset: tear down */
+
+/**
+ * tcp_segs_filter() - Drop what a synchronized connection must not take
+ * @c:		Execution context
+ * @conn:	Connection, handshake with the guest done or under way
+ * @segs:	Segments, compacted in place to the acceptable ones
+ * @n:		Number of segments, updated
+ *
+ * As RFC 9293 and RFC 5961 say: a reset counts only at exactly the
+ * sequence we expect next, and gets a challenge ACK elsewhere in the
+ * window; a SYN gets a challenge ACK (or, before the guest acknowledged our
+ * SYN-ACK, a retransmission of it); a segment without ACK is dropped.
+ *
+ * Return: TCP_FILTER_RESET, TCP_FILTER_CHALLENGE or TCP_FILTER_OK
+ */
+static int tcp_segs_filter(const struct ctx *c, struct tcp_tap_conn *conn,
+			   struct tcp_seg *segs, size_t *n)
+{
+	int ret = TCP_FILTER_OK;
+	size_t i, kept = 0;
+
+	for (i = 0; i < *n; i++) {
+		const struct tcp_seg *seg = &segs[i];
+
+		if (seg->th->rst) {
+			uint32_t off = seg->seq - conn->seq_from_tap;
+
+			if (seg->seq == conn->seq_from_tap)
+				return TCP_FILTER_RESET;
+			if (off < MAX(conn->wnd_to_tap, 1U))
+				ret = TCP_FILTER_CHALLENGE;
+			continue;
+		}
+		if (seg->th->syn) {
+			if (conn->state & TCP_TAP_SYN_ACK_SENT)
+				tcp_send_flags(c, conn, TH_SYN | TH_ACK);
+			else
+				ret = TCP_FILTER_CHALLENGE;
+			continue;
+		}
+		if (!seg->th->ack)
+			continue;
+		segs[kept++] = *seg;
+	}
+	*n = kept;
+	return ret;
+}
+
 /**
  * tcp_tap_conn_segs() - Segments of a batch for an existing connection
  * @c:		Execution context
@@ -1259,18 +1312,11 @@ static void tcp_synack_from_tap(const struct ctx *c, struct tcp_tap_conn *conn,
  * @now:	Current time
  */
 static void tcp_tap_conn_segs(struct ctx *c, struct tcp_tap_conn *conn,
-			      const struct tcp_seg *segs, size_t n,
+			      struct tcp_seg *segs, size_t n,
 			      const struct timespec *now)
 {
 	bool ack_due;
 	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (segs[i].th->rst) {
-			tcp_conn_free(c, conn, true);
-			return;
-		}
-	}
 
 	if (conn->state & TCP_SOCK_ACCEPTED) {
 		tcp_synack_from_tap(c, conn, &segs[0], now);
@@ -1278,6 +1324,19 @@ static void tcp_tap_conn_segs(struct ctx *c, struct tcp_tap_conn *conn,
 	}
 	if (conn->state & TCP_TAP_SYN_RCVD)
 		return;			/* duplicate SYN while connecting */
+
+	switch (tcp_segs_filter(c, conn, segs, &n)) {
+	case TCP_FILTER_RESET:
+		tcp_conn_free(c, conn, true);
+		return;
+	case TCP_FILTER_CHALLENGE:
+		tcp_send_flags(c, conn, TH_ACK);
+		break;
+	default:
+		break;
+	}
+	if (!n)
+		return;
 
 	if (conn->state & TCP_TAP_SYN_ACK_SENT) {
 		if (!segs[0].th->ack ||

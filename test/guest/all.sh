@@ -71,6 +71,11 @@ run reconnect-same	env RECONNECT_MODE=same sh ./run.sh reconnect
 run reconnect-one-off	env RECONNECT_MODE=same sh ./run.sh reconnect -1
 run faults		env FAULT_SEED=1 sh ./run.sh faults
 run faults-seed2	env FAULT_SEED=2 FAULT_RATE=20% sh ./run.sh faults
+run tcp			sh ./run.sh tcp
+run udp			sh ./run.sh udp
+run forward		sh ./run.sh forward
+run dns			sh ./run.sh dns
+run tcp-faults		env FAULT_SEED=1 sh ./run.sh tcp-faults
 
 [ -n "$failed_names" ] && echo "failed:$failed_names"
 echo "$passed passed, $failed failed"
