@@ -83,6 +83,7 @@
 #include "tcp_splice.h"
 
 #define TCP_FRAMES		64	/* segments to the guest per batch */
+#define TCP_TO_TAP_ROUNDS	4	/* batches per event: the guest ACKs for more */
 #define TCP_PAYLOAD_MAX		65536
 #define TCP_WS_TO_TAP		8	/* our window scale */
 #define TCP_WND_MAX		(16U << 20)	/* largest window we offer */
@@ -272,12 +273,15 @@ static void tcp_sock_events(const struct ctx *c, struct tcp_tap_conn *conn,
 		return;
 	}
 
+	/* Edge-triggered: data we peeked at stays in the socket until the
+	 * guest acknowledges it, and would keep a level-triggered EPOLLIN up
+	 */
 	ref.flow = flow_sidx(flow_idx((const union flow *)conn),
 			     !tcp_guest_side(conn));
 	if (conn->sock_events)
-		epoll_mod(c, e & ~TCP_EV_ADDED, ref);
+		epoll_mod(c, (e & ~TCP_EV_ADDED) | EPOLLET, ref);
 	else
-		epoll_add(c, e & ~TCP_EV_ADDED, ref);
+		epoll_add(c, (e & ~TCP_EV_ADDED) | EPOLLET, ref);
 	conn->sock_events = e;
 }
 
@@ -623,7 +627,8 @@ static bool tcp_maybe_close(const struct ctx *c, struct tcp_tap_conn *conn)
 }
 
 /**
- * tcp_data_to_tap() - Send what the socket holds and the guest can take
+ * tcp_data_to_tap_batch() - Send one batch of what the socket holds and the
+ *			     guest can take
  * @c:		Execution context
  * @conn:	Connection, established
  * @now:	Current time
@@ -631,9 +636,12 @@ static bool tcp_maybe_close(const struct ctx *c, struct tcp_tap_conn *conn)
  * Data is peeked from the socket at the offset not yet sent to the guest,
  * into frame payloads, and sent in one batch.  End of file, once everything
  * was sent, becomes our FIN.
+ *
+ * Return: true if a whole batch went and the window has room for more
  */
-static void tcp_data_to_tap(const struct ctx *c, struct tcp_tap_conn *conn,
-			    const struct timespec *now)
+static bool tcp_data_to_tap_batch(const struct ctx *c,
+				  struct tcp_tap_conn *conn,
+				  const struct timespec *now)
 {
 	uint32_t in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
 	uint32_t wnd = conn->wnd_from_tap;
@@ -644,13 +652,13 @@ static void tcp_data_to_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 
 	if (conn->state & (TCP_TAP_FIN_SENT | TCP_CLOSED) ||
 	    !(conn->state & TCP_ESTABLISHED))
-		return;
+		return false;
 
 	if (in_flight >= wnd) {
 		tcp_sock_events(c, conn, 0);	/* wait for the guest's ACK */
 		if (!wnd)
 			tcp_timer_update(conn, now);	/* persist timer */
-		return;
+		return false;
 	}
 	room = MIN(wnd - in_flight, (size_t)TCP_FRAMES * conn->mss);
 
@@ -675,7 +683,7 @@ static void tcp_data_to_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			goto err;
 		tcp_sock_events(c, conn, EPOLLIN);
-		return;
+		return false;
 	}
 	if (!n)
 		goto fin;		/* end of file, all data sent */
@@ -683,7 +691,7 @@ static void tcp_data_to_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 		if (conn->state & TCP_SOCK_FIN_RCVD)
 			goto fin;
 		tcp_sock_events(c, conn, EPOLLIN);
-		return;
+		return false;
 	}
 	n -= skip;
 
@@ -706,22 +714,45 @@ static void tcp_data_to_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 	conn->last = now->tv_sec;
 	tcp_timer_update(conn, now);
 
-	if (conn->seq_to_tap - conn->seq_ack_from_tap >= wnd)
+	if (conn->seq_to_tap - conn->seq_ack_from_tap >= wnd) {
 		tcp_sock_events(c, conn, 0);
-	else
-		tcp_sock_events(c, conn, EPOLLIN);
-	return;
+		return false;
+	}
+	tcp_sock_events(c, conn, EPOLLIN);
+	return (size_t)n == room;
 
 fin:
 	conn->state |= TCP_SOCK_FIN_RCVD | TCP_TAP_FIN_SENT;
 	tcp_send_flags(c, conn, TH_FIN | TH_ACK);
 	tcp_sock_events(c, conn, 0);
 	tcp_timer_update(conn, now);
-	return;
+	return false;
 err:
 	tcp_rst_to_tap(c, conn);
 	tcp_conn_free(c, conn, true);
+	return false;
 }
+
+/**
+ * tcp_data_to_tap() - Send what the socket holds and the guest can take
+ * @c:		Execution context
+ * @conn:	Connection, established
+ * @now:	Current time
+ *
+ * The socket is edge-triggered (see tcp_sock_events()): keep going while
+ * whole batches go and the guest's window has room, as no new event comes
+ * for data that was already there.
+ */
+static void tcp_data_to_tap(const struct ctx *c, struct tcp_tap_conn *conn,
+			    const struct timespec *now)
+{
+	unsigned int rounds = 0;
+
+	while (tcp_data_to_tap_batch(c, conn, now) &&
+	       conn->f.type == FLOW_TCP && ++rounds < TCP_TO_TAP_ROUNDS)
+		;
+}
+
 
 /**
  * tcp_rewind() - Go back to the guest's last acknowledgement to retransmit

@@ -824,7 +824,7 @@ struct tcpseg {
 	unsigned flags, win, urg;
 	uint8_t opts[TCP_OPTS_MAX + 4];
 	size_t optlen;
-	long doff;		/* data offset field, -1: true header length */
+	long doff;		/* data offset field, -1: true length */
 	uint8_t payload[TCP_PAYLOAD_MAX];
 	size_t plen;
 	int csum_mode;		/* 0: correct, 1: corrupted, 2: given */
@@ -989,7 +989,8 @@ static int parse_payload(char **t, int n, uint8_t *buf, size_t *len)
 		unsigned long arg;
 
 		if (n < 3)
-			die(2, "%s N %s", t[0], t[0][0] == 'p' ? "OFF" : "BYTE");
+			die(2, "%s N %s", t[0],
+			    t[0][0] == 'p' ? "OFF" : "BYTE");
 		cnt = parse_num(t[1], max);
 		arg = parse_num(t[2], t[0][0] == 'p' ? 0xffffffffUL : 255);
 		for (k = 0; k < cnt; k++)
@@ -1020,13 +1021,15 @@ static void parse_tcpseg(const struct tcpconn *c, char **t, int n,
 				die(2, "too many TCP options");	\
 			} while (0)
 #define ARG(k)		do { if (i + (k) >= n)				\
-				die(2, "%s: needs %i arguments", t[i], (k)); \
+				die(2, "%s: needs %i arguments",	\
+				    t[i], (k));				\
 			} while (0)
 	while (i < n) {
 		const char *k = t[i];
 		uint8_t *o = s->opts + s->optlen;
 
-		if ((used = parse_payload(t + i, n - i, s->payload, &s->plen))) {
+		used = parse_payload(t + i, n - i, s->payload, &s->plen);
+		if (used) {
 			i += used;
 			continue;
 		}
@@ -2146,7 +2149,7 @@ static void cmd_tcp_recv(char **t, int n)
 }
 
 /* flood_rx() - Note SYN-ACKs and RSTs for flood ports in what arrived
- * @ms:		Wait up to this long; 0: take what is there, without waiting
+ * @ms:		Wait up to this long; 0: take what is there, no waiting
  */
 static void flood_rx(const struct tcpconn *c, unsigned sport0, unsigned cnt,
 		     uint32_t seq0, uint8_t *st, long ms)
