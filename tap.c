@@ -67,6 +67,7 @@
 #define TAP_BUF_SIZE	(8UL << 20)	/* receive buffer, many frames */
 #define TAP_FRAMES_MAX	4096		/* frames handled per batch */
 #define TAP_IOV_MAX	1024		/* iovecs per sendmsg() */
+#define TAP_SOCK_BUF	(8 << 20)	/* stream socket buffers, asked for */
 
 static uint8_t tap_buf[TAP_BUF_SIZE];
 static struct pkt tap_frames[TAP_FRAMES_MAX];
@@ -1024,6 +1025,22 @@ static int tap_sock_unix_bind(struct ctx *c)
 }
 
 /**
+ * tap_sock_bufs() - Make the stream socket's buffers as large as allowed
+ * @fd:		Connected stream socket (passt)
+ *
+ * Frames we can't write are lost: a burst (answers to a flood, a window of
+ * data) must fit.  The kernel caps the sizes at net.core.wmem_max and
+ * rmem_max.
+ */
+static void tap_sock_bufs(int fd)
+{
+	int sz = TAP_SOCK_BUF;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+}
+
+/**
  * tap_sock_passt_init() - Listen for qemu, or take the socket given by --fd
  * @c:		Execution context
  */
@@ -1035,6 +1052,7 @@ static void tap_sock_passt_init(struct ctx *c)
 		c->fd_tap = c->fd_given;
 		c->fd_tap_listen = -1;
 		fd_set_nonblock(c->fd_tap);
+		tap_sock_bufs(c->fd_tap);
 		ref.type = EPOLL_TYPE_TAP_PASST;
 		ref.fd = c->fd_tap;
 		epoll_add(c, EPOLLIN | EPOLLRDHUP, ref);
@@ -1084,6 +1102,7 @@ void tap_listen_handler(struct ctx *c, uint32_t events)
 	}
 
 	c->fd_tap = fd;
+	tap_sock_bufs(fd);
 	ref.fd = fd;
 	epoll_add(c, EPOLLIN | EPOLLRDHUP, ref);
 	info("Accepted connection from the guest");
