@@ -122,6 +122,7 @@ struct udp_flow {
  * @mss:		Largest segment we send to the guest
  * @mss_from_tap:	Largest segment the guest sends us (what we announced)
  * @seq_to_tap:		Next sequence number we send to the guest
+ * @seq_max_to_tap:	Highest sequence number we ever sent, plus one
  * @seq_ack_from_tap:	Latest acknowledgement from the guest
  * @seq_from_tap:	Next sequence number we expect from the guest
  * @seq_ack_to_tap:	Latest acknowledgement we sent the guest
@@ -145,6 +146,7 @@ struct tcp_tap_conn {
 	uint16_t mss;
 	uint16_t mss_from_tap;
 	uint32_t seq_to_tap;
+	uint32_t seq_max_to_tap;
 	uint32_t seq_ack_from_tap;
 	uint32_t seq_from_tap;
 	uint32_t seq_ack_to_tap;

@@ -117,6 +117,7 @@
 #define TCP_F_ACK_DUE		(1 << 0)	/* guest data to acknowledge */
 #define TCP_F_SOCK_FULL		(1 << 1)	/* send buffer was full */
 #define TCP_F_HOLE		(1 << 2)	/* guest data dropped: ask for it */
+#define TCP_F_FIN_SENT_ONCE	(1 << 3)	/* our FIN went out at least once */
 
 #define SEQ_LT(a, b)		((int32_t)((a) - (b)) < 0)
 #define SEQ_LE(a, b)		((int32_t)((a) - (b)) <= 0)
@@ -504,8 +505,13 @@ static void tcp_send_flags(const struct ctx *c, struct tcp_tap_conn *conn,
 
 	if (flags & TH_ACK)
 		conn->seq_ack_to_tap = conn->seq_from_tap;
-	if (flags & (TH_SYN | TH_FIN))
+	if (flags & TH_FIN)
+		conn->flags |= TCP_F_FIN_SENT_ONCE;
+	if (flags & (TH_SYN | TH_FIN)) {
 		conn->seq_to_tap = seq + 1;
+		if (SEQ_GT(conn->seq_to_tap, conn->seq_max_to_tap))
+			conn->seq_max_to_tap = conn->seq_to_tap;
+	}
 }
 
 /**
@@ -646,7 +652,7 @@ static bool tcp_data_to_tap_batch(const struct ctx *c,
 	uint32_t in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
 	uint32_t wnd = conn->wnd_from_tap;
 	struct msghdr mh = { .msg_iov = tcp_peek_iov };
-	size_t room, i, nframes, iovcnt = 0, skip = 0;
+	size_t room, i, nframes, sent, iovcnt = 0, skip = 0;
 	uint32_t seq = conn->seq_to_tap;
 	ssize_t n;
 
@@ -705,11 +711,24 @@ static bool tcp_data_to_tap_batch(const struct ctx *c,
 				 seq, 0, &p);
 		seq += len;
 	}
-	tap_send_frames(c, &tcp_iov[0][0], 3, nframes);
+	sent = tap_send_frames(c, &tcp_iov[0][0], 3, nframes);
+	if (sent < nframes) {
+		/* What didn't go is sent again from the socket: peek from
+		 * the end of what did
+		 */
+		int off;
 
-	if (!in_flight)
-		conn->retrans = 0;
+		seq = conn->seq_to_tap + sent * conn->mss;
+		off = seq - conn->seq_ack_from_tap;
+		if (tcp_peek_off_ok)
+			setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off,
+				   sizeof(off));
+		n = sent * conn->mss;
+	}
+
 	conn->seq_to_tap = seq;
+	if (SEQ_GT(seq, conn->seq_max_to_tap))
+		conn->seq_max_to_tap = seq;
 	conn->seq_ack_to_tap = conn->seq_from_tap;
 	conn->last = now->tv_sec;
 	tcp_timer_update(conn, now);
@@ -979,6 +998,7 @@ static void tcp_conn_from_tap(const struct ctx *c, const struct tap_l3 *l3,
 	conn->wnd_to_tap = TCP_WND_INIT;
 	conn->seq_init_to_tap = tcp_isn(conn, now);
 	conn->seq_to_tap = conn->seq_ack_from_tap = conn->seq_init_to_tap;
+	conn->seq_max_to_tap = conn->seq_init_to_tap;
 	conn->last = now->tv_sec;
 	conn->state = TCP_TAP_SYN_RCVD;
 
@@ -1052,7 +1072,20 @@ static void tcp_ack_from_tap(struct tcp_tap_conn *conn,
 	}
 
 	if (SEQ_GT(ack, conn->seq_ack_from_tap) &&
-	    SEQ_LE(ack, conn->seq_to_tap)) {
+	    SEQ_LE(ack, conn->seq_max_to_tap)) {
+		/* After a rewind, the guest may acknowledge beyond what we
+		 * sent again: it had it, go on from there
+		 */
+		if (SEQ_GT(ack, conn->seq_to_tap)) {
+			conn->seq_to_tap = ack;
+			data_end = ack;
+			if ((conn->flags & TCP_F_FIN_SENT_ONCE) &&
+			    ack == conn->seq_max_to_tap) {
+				conn->state |= TCP_TAP_FIN_SENT |
+					       TCP_TAP_FIN_ACKED;
+				data_end--;	/* the FIN is not data */
+			}
+		}
 		acked = MIN(ack, data_end) - conn->seq_ack_from_tap;
 		if (acked && recv(conn->sock, NULL, acked,
 				  MSG_DONTWAIT | MSG_TRUNC) < 0)
@@ -1335,6 +1368,28 @@ static int tcp_segs_filter(const struct ctx *c, struct tcp_tap_conn *conn,
 }
 
 /**
+ * tcp_segs_sort() - Put a batch of segments in sequence order
+ * @segs:	Segments
+ * @n:		Number of segments
+ *
+ * Segments reordered on the way would otherwise look like gaps, and be
+ * dropped, while the missing one is right there in the batch.  Batches are
+ * nearly always in order already: insertion sort, linear then.
+ */
+static void tcp_segs_sort(struct tcp_seg *segs, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		struct tcp_seg tmp = segs[i];
+
+		for (j = i; j > 0 && SEQ_LT(tmp.seq, segs[j - 1].seq); j--)
+			segs[j] = segs[j - 1];
+		segs[j] = tmp;
+	}
+}
+
+/**
  * tcp_tap_conn_segs() - Segments of a batch for an existing connection
  * @c:		Execution context
  * @conn:	Connection
@@ -1383,6 +1438,7 @@ static void tcp_tap_conn_segs(struct ctx *c, struct tcp_tap_conn *conn,
 			tcp_ack_from_tap(conn, &segs[i], now);
 	}
 
+	tcp_segs_sort(segs, n);
 	ack_due = tcp_data_from_tap(c, conn, segs, n);
 	conn->last = now->tv_sec;
 
@@ -1657,6 +1713,7 @@ static int tcp_accept_one(struct ctx *c, union epoll_ref ref,
 	tcp_wnd_cap(c, conn);
 	conn->seq_init_to_tap = tcp_isn(conn, now);
 	conn->seq_to_tap = conn->seq_ack_from_tap = conn->seq_init_to_tap;
+	conn->seq_max_to_tap = conn->seq_init_to_tap;
 	conn->last = now->tv_sec;
 	conn->state = TCP_SOCK_ACCEPTED;
 
