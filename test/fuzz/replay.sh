@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# test/fuzz/replay.sh - Run every corpus file through its target, once
+#
+# Usage: test/fuzz/replay.sh [--crashes] [TARGET...]
+#	--crashes	also the inputs in crashes/ (to check fixes: they
+#			crashed once, and belong in the corpus once fixed)
+#	TARGET		fuzz_tap, fuzz_dhcp... (default: all)
+#
+# The targets must be built (make -C test/fuzz, or 'make fuzz-replay').
+# Runs itself under 'unshare -Urn': fuzz_tap's frames make the daemon's code
+# open sockets. Exits 1 if any input crashes or trips a sanitizer, and
+# prints the report of each one that does.
+
+. "$(dirname "$0")/lib.sh"
+fuzz_isolate "$@"
+
+crashes=
+targets=
+for a; do
+	case "$a" in
+	--crashes)	crashes=1 ;;
+	*)		targets="$targets $a" ;;
+	esac
+done
+[ -z "$targets" ] && targets=$FUZZ_ALL
+
+rc=0
+total=0
+for t in $targets; do
+	bin="$FUZZ_BUILD/$t"
+	[ -x "$bin" ] || { echo "FAIL $t: $bin not built"; rc=1; continue; }
+
+	list=$(mktemp)
+	find "$FUZZ_DIR/corpus/$t" -type f 2>/dev/null >"$list"
+	[ -n "$crashes" ] && find "$FUZZ_DIR/crashes" -type f \
+		-name "$t-*" 2>/dev/null >>"$list"
+	n=$(wc -l <"$list")
+	if [ "$n" -eq 0 ]; then
+		echo "FAIL $t: no corpus in corpus/$t"
+		rc=1
+		rm -f "$list"
+		continue
+	fi
+
+	# All files in one process; on a failure, each file on its own, to
+	# name every input that fails
+	log=$(mktemp)
+	start=$(date +%s)
+	if xargs "$bin" -timeout=25 <"$list" >"$log" 2>&1; then
+		echo "ok   $t: $n inputs ($(($(date +%s) - start))s)"
+	else
+		bad=0
+		while read -r f; do
+			"$bin" -timeout=25 "$f" >"$log.1" 2>&1 && continue
+			bad=$((bad + 1))
+			echo "FAIL $t: ${f#"$FUZZ_DIR"/}"
+			grep -v '^INFO:\|^Running:\|^\*\*\*\|^Executed' \
+				"$log.1" | head -60 | sed 's/^/    /'
+		done <"$list"
+		[ "$bad" -eq 0 ] && { echo "FAIL $t:"; tail -40 "$log"; }
+		echo "FAIL $t: $bad of $n inputs"
+		rc=1
+	fi
+	total=$((total + n))
+	rm -f "$list" "$log" "$log.1"
+done
+
+echo "replayed $total inputs: $([ $rc -eq 0 ] && echo ok || echo FAILED)"
+exit $rc
