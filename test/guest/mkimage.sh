@@ -109,6 +109,10 @@ ensure_pkgs() {
 
 # apt_download() - Fetch the .deb of package $1 into directory $2
 # Prints the path of the file; reuses one already there.
+# Packages downloaded once are also kept machine-wide, so that a fresh clone
+# (CI) on the same machine doesn't depend on the mirror being reachable
+DEB_CACHE=${GUEST_DEB_CACHE:-/var/cache/passt-test/debs}
+
 apt_download() {
 	local pkg="$1" dir="$2" f
 	mkdir -p "$dir"
@@ -117,12 +121,20 @@ apt_download() {
 		echo "$f"
 		return 0
 	fi
+	f=$(find "$DEB_CACHE" -maxdepth 1 -name "${pkg}_*.deb" 2>/dev/null |
+	    sort | tail -n 1)
+	if [ -n "$f" ] && cp "$f" "$dir/"; then
+		echo "$dir/$(basename "$f")"
+		return 0
+	fi
 	log "apt-get download $pkg"
 	if ! (cd "$dir" && apt_get download -qq "$pkg" >&2 2>/dev/null); then
 		apt_update_once
 		(cd "$dir" && apt_get download -qq "$pkg" >&2) || return 1
 	fi
-	find "$dir" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n 1
+	f=$(find "$dir" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n 1)
+	mkdir -p "$DEB_CACHE" 2>/dev/null && cp "$f" "$DEB_CACHE/" 2>/dev/null
+	echo "$f"
 }
 
 # kernel_pkg() - Name of the kernel image package to use
@@ -141,9 +153,9 @@ kernel_pkg() {
 		    head -n 1)
 	fi
 	if [ -z "$p" ]; then
-		# Offline: whatever kernel is already in the cache
-		p=$(find "$CACHE/debs" -maxdepth 1 -name 'linux-image-*.deb' \
-			2>/dev/null | sort | tail -n 1)
+		# Offline: whatever kernel is already in a cache
+		p=$(find "$CACHE/debs" "$DEB_CACHE" -maxdepth 1 \
+			-name 'linux-image-*.deb' 2>/dev/null | sort | tail -n 1)
 		p=$(basename "${p%%_*}")
 	fi
 	[ -n "$p" ] || die "cannot find a linux-image-*-amd64 package"
