@@ -11,11 +11,11 @@ set -uo pipefail
 pkgs=(
 	build-essential make gcc clang clang-tidy cppcheck	# build, lint
 	libclang-rt-14-dev					# fuzzing
-	iproute2 util-linux procps kmod				# namespaces
+	iproute2 util-linux procps				# namespaces
 	socat iperf3 busybox-static iputils-ping jq python3	# test tools
 	tcpdump isc-dhcp-client dhcpcd-base			# DHCP clients
 	qemu-system-x86						# guest tests
-	groff man-db ca-certificates
+	man-db ca-certificates
 )
 
 missing=()
