@@ -314,6 +314,11 @@ def _(tmp):
     r.passt.settimeout(2)
     assert r.passt.recv(10) == b'', 'first connection not closed'
     send_frames(r.qemu, [payload(0, 2)])
+    # Let the proxy forward it on the new connection before qemu's EOF
+    # can end the run
+    second.settimeout(5)
+    first = second.recv(4 + len(payload(0, 2)), socket.MSG_PEEK)
+    assert first, 'nothing forwarded on the new connection'
     r.qemu.close()
     got2 = []
     recv_frames(second, got2)
