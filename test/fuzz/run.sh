@@ -16,8 +16,9 @@
 #	FUZZ_ARGS		more libFuzzer options
 #	FUZZ_TAP_KNOWN_BUGS	see fuzz_tap.c: go on past known, unfixed bugs
 #
-# Prints, per target: executions, executions per second, corpus size,
-# coverage, and whether it crashed. Exits 1 if any target crashed.
+# Prints, per target: executions, executions per second, coverage (edges),
+# inputs kept in build/corpus/TARGET so far, and whether it crashed. Exits 1
+# if any target crashed.
 
 . "$(dirname "$0")/lib.sh"
 fuzz_isolate "$@"
@@ -82,7 +83,7 @@ for t in $targets; do
 	else
 		res=ok
 	fi
-	line=$(printf '%-14s %10s execs in %5ss %7s/s  cov %5s  corpus +%-5s %s' \
+	line=$(printf '%-14s %10s execs in %5ss %7s/s  cov %5s  kept %5s  %s' \
 		"$t" "$execs" "$elapsed" "$speed" "${cov:-?}" "$ncorp" "$res")
 	echo "$line"
 	summary="$summary$line
