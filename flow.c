@@ -542,6 +542,10 @@ void flow_timer_handler(struct ctx *c, const struct timespec *now)
 		warn_perror("Can't read the flow timer");
 	tw_armed_tick = -1;
 
+	/* More than a turn late: what is re-queued must count from now */
+	if (now_tick - tw_base_tick >= TW_SLOTS)
+		tw_base_tick = now_tick - TW_SLOTS + 1;
+
 	while (tw_base_tick <= now_tick && done++ < TW_SLOTS) {
 		unsigned int slot = tw_base_tick % TW_SLOTS;
 		uint32_t idx = tw_head[slot];

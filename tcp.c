@@ -1430,6 +1430,7 @@ static void tcp_tap_conn_segs(struct ctx *c, struct tcp_tap_conn *conn,
 			return;
 		conn->state = TCP_ESTABLISHED;
 		conn->seq_ack_from_tap = segs[0].ack;
+		conn->retrans = 0;
 		tcp_conn_log(conn, "established");
 	}
 

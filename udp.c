@@ -291,7 +291,7 @@ static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
 	for (side = 0; side < SIDES; side++) {
 		if (uf->s[side] < 0)
 			continue;
-		if (uf->f.pif[side] != PIF_TAP)
+		if (side == TGTSIDE)	/* a listener's duplicate isn't in epoll */
 			epoll_del(c, uf->s[side]);
 		close(uf->s[side]);
 		uf->s[side] = -1;
