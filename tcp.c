@@ -1789,22 +1789,10 @@ static int tcp_listen_sock(void *arg)
 	union sockaddr_inany sa;
 	socklen_t sl;
 
-	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		   IPPROTO_TCP);
+	s = sock_l4_open(af, SOCK_STREAM, IPPROTO_TCP, req->ifname);
 	if (s < 0)
 		goto fail;
-	if (s > FD_REF_MAX) {
-		close(s);
-		errno = EMFILE;
-		goto fail;
-	}
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (af == AF_INET6)
-		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (*req->ifname &&
-	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, req->ifname,
-		       strlen(req->ifname) + 1))
-		goto fail_close;
 
 	sl = sockaddr_from_inany(&sa, &req->addr, req->port, 0);
 	if (bind(s, &sa.sa, sl) || listen(s, TCP_BACKLOG))

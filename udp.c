@@ -224,23 +224,9 @@ static int udp_sock_open(void *arg)
 	struct udp_sock_req *req = arg;
 	int s, one = 1;
 
-	s = socket(req->af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		   IPPROTO_UDP);
+	s = sock_l4_open(req->af, SOCK_DGRAM, IPPROTO_UDP, req->ifname);
 	if (s < 0)
 		goto fail;
-	if (s > FD_REF_MAX) {
-		close(s);
-		errno = EMFILE;
-		goto fail;
-	}
-
-	if (req->af == AF_INET6 &&
-	    setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
-		goto fail_close;
-	if (req->ifname && *req->ifname &&
-	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, req->ifname,
-		       strlen(req->ifname) + 1))
-		goto fail_close;
 
 	if (req->peer) {
 		union sockaddr_inany sa;

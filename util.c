@@ -512,3 +512,42 @@ void epoll_del(const struct ctx *c, int fd)
 	if (epoll_ctl(c->epollfd, EPOLL_CTL_DEL, fd, NULL))
 		debug_perror("Can't remove fd %d from epoll", fd);
 }
+
+/**
+ * sock_l4_open() - Open a non-blocking socket as every flow socket needs it
+ * @af:		AF_INET or AF_INET6 (IPv6 sockets are IPv6-only)
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @ifname:	Interface to bind to (SO_BINDTODEVICE), NULL or empty for none
+ *
+ * The descriptor must fit in an epoll reference (FD_REF_MAX).
+ *
+ * Return: the socket, or -1 with errno set
+ */
+int sock_l4_open(int af, int type, int proto, const char *ifname)
+{
+	int s, one = 1, err;
+
+	s = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (s < 0)
+		return -1;
+	if (s > FD_REF_MAX) {
+		err = EMFILE;
+		goto fail;
+	}
+	if (af == AF_INET6 &&
+	    setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
+		goto fail_errno;
+	if (ifname && *ifname &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+		       strlen(ifname) + 1))
+		goto fail_errno;
+	return s;
+
+fail_errno:
+	err = errno;
+fail:
+	close(s);
+	errno = err;
+	return -1;
+}

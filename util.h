@@ -119,6 +119,7 @@ const char *mac_ntop(const unsigned char *mac, char *buf, size_t size);
 int mac_pton(const char *s, unsigned char *mac);
 void close_open_files(int argc, char **argv);
 int fd_is_valid(int fd);
+int sock_l4_open(int af, int type, int proto, const char *ifname);
 
 #define MAC_STRLEN	(sizeof("00:00:00:00:00:00"))
 
