@@ -42,6 +42,7 @@
 #include "flow.h"
 #include "fwd.h"
 #include "icmp.h"
+#include "ipfrag.h"
 #include "isolation.h"
 #include "log.h"
 #include "ndp.h"
@@ -130,6 +131,7 @@ static void timer_handler(struct ctx *c, union epoll_ref ref,
 		warn_perror("Can't read the periodic timer");
 
 	ndp_timer(c, now);
+	ipfrag_timer(now);
 	tcp_port_rescan(c);
 	udp_port_rescan(c, now);
 	if (c->mode == MODE_PASTA)

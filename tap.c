@@ -18,12 +18,16 @@
  * through the bounds-checked accessors of packet.h: Ethernet, then IPv4 or
  * IPv6 (with extension headers), then handed to the module for its protocol.
  * Malformed frames are dropped and counted by reason; the counts are logged
- * now and then in debug mode.  We learn the guest's MAC and addresses from
+ * now and then in debug mode.  IPv4 and IPv6 fragments go to ipfrag.c; once
+ * one completes a datagram, that datagram is handled at once as a batch of
+ * its own (after the packets batched before it), since its buffer is a
+ * reassembly slot released right after.  We learn the guest's MAC and addresses from
  * the source fields of what it sends.
  *
  * Frames to the guest are built by the protocol modules as iovecs, each frame
- * led by a struct tap_hdr (4 bytes in passt mode, none in pasta mode), and
- * written in bulk: one sendmsg() for many frames on the stream socket, one
+ * led by a struct tap_hdr (4 bytes in passt mode, none in pasta mode), none
+ * larger than the MTU (larger IP packets leave as fragments), and written in
+ * bulk: one sendmsg() for many frames on the stream socket, one
  * writev() per frame on the tap device.  The stream socket is non-blocking:
  * if the kernel takes only part of a frame, the rest is kept and written
  * first when the socket can take more (EPOLLOUT); frames offered meanwhile
@@ -55,6 +59,7 @@
 #include "dhcp.h"
 #include "dhcpv6.h"
 #include "icmp.h"
+#include "ipfrag.h"
 #include "log.h"
 #include "ndp.h"
 #include "packet.h"
@@ -87,7 +92,6 @@ static size_t tap_pending_len;
  * @oversize:		Length prefix larger than any frame (passt)
  * @ethertype:		Not ARP, IPv4 or IPv6
  * @bad_ip:		Malformed IPv4/IPv6 header
- * @fragment:		IP fragments
  * @unhandled:		Protocol or message we don't handle
  * @out_dropped:	Frames to the guest dropped (queue full)
  */
@@ -97,7 +101,6 @@ static struct tap_stats {
 	unsigned long oversize;
 	unsigned long ethertype;
 	unsigned long bad_ip;
-	unsigned long fragment;
 	unsigned long unhandled;
 	unsigned long out_dropped;
 } tap_stats;
@@ -110,11 +113,11 @@ void tap_stats_log(void)
 	const struct tap_stats *s = &tap_stats;
 
 	debug("tap: dropped: %lu short, %lu bad length, %lu oversize, "
-	      "%lu ethertype, %lu bad IP, %lu fragments, %lu unhandled, "
+	      "%lu ethertype, %lu bad IP, %lu unhandled, "
 	      "%lu bad access, %lu outbound",
 	      s->short_frame, s->bad_len, s->oversize, s->ethertype,
-	      s->bad_ip, s->fragment, s->unhandled, pkt_bad_access,
-	      s->out_dropped);
+	      s->bad_ip, s->unhandled, pkt_bad_access, s->out_dropped);
+	ipfrag_stats_log();
 }
 
 /**
@@ -350,17 +353,53 @@ void tap_udp6_send(const struct ctx *c, const struct in6_addr *src,
 }
 
 /**
+ * tap_send_frag() - Send a frame we made, larger than the MTU, as fragments
+ * @c:		Execution context
+ * @data:	Frame: Ethernet, IPv4 header without options or IPv6 header
+ *		without extension headers, then the IP payload
+ * @l2len:	Frame length
+ *
+ * Return: number of fragments sent, 0 if the frame isn't IP
+ */
+static size_t tap_send_frag(const struct ctx *c, const uint8_t *data,
+			    size_t l2len)
+{
+	size_t hlen = ETH_HLEN;
+	struct iovec iov;
+	uint16_t type;
+	bool v6;
+
+	memcpy(&type, data + offsetof(struct ether_header, ether_type),
+	       sizeof(type));
+	v6 = ntohs(type) == ETHERTYPE_IPV6;
+	if (!v6 && ntohs(type) != ETHERTYPE_IP)
+		return 0;
+	hlen += v6 ? sizeof(struct ip6_hdr) : sizeof(struct iphdr);
+	if (l2len < hlen)
+		return 0;
+
+	iov.iov_base = (uint8_t *)data + hlen;
+	iov.iov_len = l2len - hlen;
+	return ipfrag_send(c, data, v6, &iov, 1, tap_mtu(c));
+}
+
+/**
  * tap_send_single() - Send one frame to the guest
  * @c:		Execution context
  * @data:	Frame, from the Ethernet header
  * @l2len:	Frame length
  *
- * Return: number of frames sent, 0 or 1
+ * A frame larger than the MTU leaves as IP fragments.
+ *
+ * Return: number of frames sent: 0 or 1, or the number of fragments
  */
 size_t tap_send_single(const struct ctx *c, const void *data, size_t l2len)
 {
 	struct tap_hdr th;
 	struct iovec iov[2];
+
+	if (l2len > ETH_HLEN + tap_mtu(c))
+		return tap_send_frag(c, data, l2len);
 
 	tap_hdr_iov(c, &th, &iov[0], l2len);
 	iov[1].iov_base = (void *)data;
@@ -546,7 +585,7 @@ static void tap_learn_mac(struct ctx *c, const uint8_t *src)
  * @eth:	Frame, from the Ethernet header
  * @l3:		View to fill
  *
- * Return: 0 if valid, -1 if dropped (counted)
+ * Return: 0 if valid, 1 if valid and a fragment, -1 if dropped (counted)
  */
 static int tap_parse_ip4(struct ctx *c, const struct pkt *eth,
 			 struct tap_l3 *l3)
@@ -564,11 +603,6 @@ static int tap_parse_ip4(struct ctx *c, const struct pkt *eth,
 	    pkt_trim(&l3->l3, tot) || pkt_sub(&l3->l3, hlen, &l3->l4))
 		goto bad;
 
-	if (ntohs(ih->frag_off) & (IP_MF | IP_OFFMASK)) {
-		tap_stats.fragment++;
-		return -1;
-	}
-
 	l3->af = AF_INET;
 	l3->proto = ih->protocol;
 	inany_from_v4(&l3->saddr, (struct in_addr){ ih->saddr });
@@ -579,7 +613,7 @@ static int tap_parse_ip4(struct ctx *c, const struct pkt *eth,
 	if (ih->saddr && ih->saddr != INADDR_BROADCAST &&
 	    !IN_MULTICAST(ntohl(ih->saddr)))
 		c->ip4.addr_seen.s_addr = ih->saddr;
-	return 0;
+	return !!(ntohs(ih->frag_off) & (IP_MF | IP_OFFMASK));
 bad:
 	tap_stats.bad_ip++;
 	return -1;
@@ -590,7 +624,10 @@ bad:
  * @l3:		From the IPv6 header; its l4 and proto are set here
  * @nh:		Next header field of the fixed header
  *
- * Return: 0 on success, -1 for malformed headers or fragments
+ * A Fragment header ends the walk: @l3->proto is then IPPROTO_FRAGMENT, and
+ * @l3->l4 starts at the Fragment header.
+ *
+ * Return: 0 on success, -1 for malformed headers
  */
 static int ip6_skip_ext(struct tap_l3 *l3, uint8_t nh)
 {
@@ -600,10 +637,6 @@ static int ip6_skip_ext(struct tap_l3 *l3, uint8_t nh)
 	for (n = 0; n < 16; n++) {
 		const uint8_t *ext;
 
-		if (nh == IPPROTO_FRAGMENT) {
-			tap_stats.fragment++;
-			return -1;
-		}
 		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING &&
 		    nh != IPPROTO_DSTOPTS)
 			break;
@@ -627,7 +660,7 @@ bad:
  * @eth:	Frame, from the Ethernet header
  * @l3:		View to fill
  *
- * Return: 0 if valid, -1 if dropped (counted)
+ * Return: 0 if valid, 1 if valid and a fragment, -1 if dropped (counted)
  */
 static int tap_parse_ip6(struct ctx *c, const struct pkt *eth,
 			 struct tap_l3 *l3)
@@ -657,7 +690,7 @@ static int tap_parse_ip6(struct ctx *c, const struct pkt *eth,
 	else if (!IN6_IS_ADDR_UNSPECIFIED(&ih->ip6_src) &&
 		 !IN6_IS_ADDR_MULTICAST(&ih->ip6_src))
 		c->ip6.addr_seen = ih->ip6_src;
-	return 0;
+	return l3->proto == IPPROTO_FRAGMENT;
 bad:
 	tap_stats.bad_ip++;
 	return -1;
@@ -712,44 +745,6 @@ static void tap_l4_dispatch(struct ctx *c, const struct tap_l3 *l3,
 }
 
 /**
- * tap_frame() - Check one frame from the guest and hand it on
- * @c:		Execution context
- * @eth:	Frame, from the Ethernet header
- * @now:	Current time
- */
-static void tap_frame(struct ctx *c, const struct pkt *eth,
-		      const struct timespec *now)
-{
-	const struct ether_header *eh = pkt_get(eth, 0, ETH_HLEN);
-	struct tap_l3 l3 = { 0 };
-
-	if (!eh) {
-		tap_stats.short_frame++;
-		return;
-	}
-	tap_learn_mac(c, eh->ether_shost);
-
-	switch (ntohs(eh->ether_type)) {
-	case ETHERTYPE_ARP:
-		if (!arp(c, eth))
-			tap_stats.unhandled++;
-		return;
-	case ETHERTYPE_IP:
-		if (!c->v4 || tap_parse_ip4(c, eth, &l3))
-			return;
-		break;
-	case ETHERTYPE_IPV6:
-		if (!c->v6 || tap_parse_ip6(c, eth, &l3))
-			return;
-		break;
-	default:
-		tap_stats.ethertype++;
-		return;
-	}
-	tap_l4_dispatch(c, &l3, now);
-}
-
-/**
  * tap_l4_same_flow() - Do two packets have the same addresses and ports?
  * @a:		First packet
  * @b:		Second packet
@@ -790,6 +785,103 @@ static void tap_l4_flush(struct ctx *c, const struct timespec *now)
 		start = end;
 	}
 	tap_l4_count = 0;
+}
+
+/**
+ * tap_parse_ip() - Validate an IPv4 or IPv6 frame and fill its layer 3 view
+ * @c:		Execution context
+ * @type:	Ethertype, ETHERTYPE_IP or ETHERTYPE_IPV6
+ * @eth:	Frame, from the Ethernet header
+ * @l3:		View to fill
+ *
+ * Return: 0 if valid, 1 if valid and a fragment, -1 if dropped (counted,
+ *	   unless the family is disabled)
+ */
+static int tap_parse_ip(struct ctx *c, uint16_t type, const struct pkt *eth,
+			struct tap_l3 *l3)
+{
+	if (type == ETHERTYPE_IP)
+		return c->v4 ? tap_parse_ip4(c, eth, l3) : -1;
+	return c->v6 ? tap_parse_ip6(c, eth, l3) : -1;
+}
+
+/**
+ * tap_defrag() - Add a fragment to its datagram, handle the datagram once
+ *		  complete
+ * @c:		Execution context
+ * @eth:	Frame of the fragment, from the Ethernet header
+ * @l3:		Its layer 3 view, from tap_parse_ip()
+ * @now:	Current time
+ *
+ * The complete datagram lives in its reassembly slot until released: it is
+ * handled at once as its own batch, after the packets batched before it
+ * (same order as they came), and the slot is released right after.
+ */
+static void tap_defrag(struct ctx *c, const struct pkt *eth,
+		       const struct tap_l3 *l3, const struct timespec *now)
+{
+	uint16_t type = l3->af == AF_INET ? ETHERTYPE_IP : ETHERTYPE_IPV6;
+	struct tap_l3 wl3 = { 0 };
+	struct pkt whole;
+	int slot, rc;
+
+	if (l3->af == AF_INET)
+		slot = ipfrag4(eth, &l3->l3, now, &whole);
+	else
+		slot = ipfrag6(eth, &l3->l3, l3->l4.data - l3->l3.data, now,
+			       &whole);
+	if (slot < 0)
+		return;
+
+	tap_l4_flush(c, now);
+	rc = tap_parse_ip(c, type, &whole, &wl3);
+	if (!rc)
+		tap_l4_dispatch(c, &wl3, now);
+	else if (rc > 0)	/* a fragment inside a fragment */
+		tap_stats.bad_ip++;
+	tap_l4_flush(c, now);
+	ipfrag_release(slot);
+}
+
+/**
+ * tap_frame() - Check one frame from the guest and hand it on
+ * @c:		Execution context
+ * @eth:	Frame, from the Ethernet header
+ * @now:	Current time
+ */
+static void tap_frame(struct ctx *c, const struct pkt *eth,
+		      const struct timespec *now)
+{
+	const struct ether_header *eh = pkt_get(eth, 0, ETH_HLEN);
+	struct tap_l3 l3 = { 0 };
+	uint16_t type;
+	int rc;
+
+	if (!eh) {
+		tap_stats.short_frame++;
+		return;
+	}
+	tap_learn_mac(c, eh->ether_shost);
+
+	type = ntohs(eh->ether_type);
+	switch (type) {
+	case ETHERTYPE_ARP:
+		if (!arp(c, eth))
+			tap_stats.unhandled++;
+		return;
+	case ETHERTYPE_IP:
+	case ETHERTYPE_IPV6:
+		rc = tap_parse_ip(c, type, eth, &l3);
+		break;
+	default:
+		tap_stats.ethertype++;
+		return;
+	}
+
+	if (rc > 0)
+		tap_defrag(c, eth, &l3, now);
+	else if (!rc)
+		tap_l4_dispatch(c, &l3, now);
 }
 
 /**

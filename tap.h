@@ -60,6 +60,18 @@ static inline size_t tap_hdr_len(const struct ctx *c)
 	return c->mode == MODE_PASST ? sizeof(struct tap_hdr) : 0;
 }
 
+/**
+ * tap_mtu() - Largest IP packet the guest takes
+ * @c:		Execution context
+ *
+ * Return: the MTU we advertise (and set on pasta's tap device), or the
+ *	   Ethernet default if we advertise none
+ */
+static inline size_t tap_mtu(const struct ctx *c)
+{
+	return c->mtu > 0 ? (size_t)c->mtu : ETH_DATA_LEN;
+}
+
 void tap_hdr_iov(const struct ctx *c, struct tap_hdr *th, struct iovec *iov,
 		 size_t l2len);
 void *tap_push_l2h(const struct ctx *c, void *buf, uint16_t proto);

@@ -29,7 +29,8 @@
  * - To the guest: up to UDP_MAX_FRAMES datagrams per recvmmsg() into static
  *   buffers; Ethernet, IP and UDP headers are kept ready in front of each
  *   and only lengths, addresses and checksums are filled in; all frames go
- *   to tap_send_frames() at once.
+ *   to tap_send_frames() at once.  A datagram larger than the guest's MTU
+ *   leaves as IP fragments (ipfrag_send()), in its place in the sequence.
  * - Spliced (pasta, loopback to loopback): the same recvmmsg() buffers go
  *   straight out with sendmmsg() on the other side's socket.
  *
@@ -60,6 +61,7 @@
 #include "checksum.h"
 #include "flow.h"
 #include "fwd.h"
+#include "ipfrag.h"
 #include "log.h"
 #include "packet.h"
 #include "pasta.h"
@@ -584,6 +586,24 @@ static void udp_frame6(const struct ctx *c, unsigned int i,
 }
 
 /**
+ * udp_send_frag() - Send a datagram larger than the guest's MTU as fragments
+ * @c:		Execution context
+ * @i:		Frame index, headers filled by udp_frame4() or udp_frame6()
+ * @v4:		IPv4 (else IPv6)
+ */
+static void udp_send_frag(const struct ctx *c, unsigned int i, bool v4)
+{
+	struct iovec l4[2] = {
+		{ v4 ? &udp_h4[i].uh : &udp_h6[i].uh, sizeof(struct udphdr) },
+		udp_payload_iov[i],
+	};
+	const void *hdr = v4 ? (void *)&udp_h4[i].eh : (void *)&udp_h6[i].eh;
+
+	if (!ipfrag_send(c, hdr, !v4, l4, 2, tap_mtu(c)))
+		udp_dropped++;
+}
+
+/**
  * udp_forward() - Forward datagrams read from one side to the other side
  * @c:		Execution context
  * @uf:		Flow
@@ -603,6 +623,8 @@ static void udp_forward(const struct ctx *c, struct udp_flow *uf,
 
 	if (uf->f.pif[to] == PIF_TAP) {
 		bool v4 = !!inany_v4(&fs->eaddr);
+		size_t l3hlen = (v4 ? UDP_HDR4_LEN : UDP_HDR6_LEN) - ETH_HLEN;
+		unsigned int start = first;
 
 		for (i = first; i < first + n; i++) {
 			size_t dlen = udp_mmh[i].msg_len;
@@ -613,8 +635,17 @@ static void udp_forward(const struct ctx *c, struct udp_flow *uf,
 			else
 				udp_frame6(c, i, fs, dlen);
 			udp_tap_iov[i][2] = udp_payload_iov[i];
+
+			if (l3hlen + dlen > tap_mtu(c)) {
+				/* What came before, then this one in pieces */
+				tap_send_frames(c, &udp_tap_iov[start][0], 3,
+						i - start);
+				udp_send_frag(c, i, v4);
+				start = i + 1;
+			}
 		}
-		tap_send_frames(c, &udp_tap_iov[first][0], 3, n);
+		tap_send_frames(c, &udp_tap_iov[start][0], 3,
+				first + n - start);
 		return;
 	}
 
