@@ -92,6 +92,7 @@ def dns(server):
 A4, A6 = socket.AF_INET, socket.AF_INET6
 # Largest datagrams: 65507 bytes over IPv4 where nothing fragments them
 # (spliced); over the tap link, the largest that fit the 65520-byte MTU
+# (larger ones, fragmented: 42-udp-frag.sh)
 big = os.urandom(65507)
 big4_tap = os.urandom(65520 - 28)
 big6_tap = os.urandom(65520 - 48)
