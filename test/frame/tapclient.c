@@ -27,6 +27,12 @@
  *   pad N                       next frame: pad with zeros to N bytes
  *   poke OFFSET HEX...          next frame: overwrite bytes at OFFSET (no
  *                               checksum is fixed afterwards)
+ *   frag SIZE [rev|INDEX...]    next frame (IPv4, or IPv6 without extension
+ *                               headers): send it as IP fragments of SIZE
+ *                               data bytes (the last one shorter); in order,
+ *                               reversed, or these fragments in this order
+ *                               (repeats are duplicates, omitted ones are
+ *                               not sent)
  *   split N [DELAY_MS]          next frame (with its prefix) in N-byte writes
  *   split-at K [DELAY_MS]       next frame (with its prefix) in two writes,
  *                               the first one K bytes long
@@ -168,6 +174,11 @@ static long next_split_delay = 2;
 static long next_pad;
 static uint8_t poke_data[256];
 static size_t poke_len, poke_off;
+#define FRAG_ORDER_MAX	256
+static size_t next_frag;	/* fragment data size, 0: don't fragment */
+static int frag_rev;
+static unsigned frag_order[FRAG_ORDER_MAX];
+static int frag_norder;
 
 /* Batching of stream writes */
 static uint8_t *batch;
@@ -557,10 +568,88 @@ static void send_stream(const uint8_t *p, size_t len)
 	next_split_delay = 2;
 }
 
-static void send_frame(uint8_t *frame, size_t len)
+/* send_frame_raw() - Send one frame as it is, with its length prefix */
+static void send_frame_raw(const uint8_t *frame, size_t len)
 {
 	static uint8_t buf[4 + FRAME_MAX];
 
+	buf[0] = (uint8_t)(len >> 24);
+	buf[1] = (uint8_t)(len >> 16);
+	buf[2] = (uint8_t)(len >> 8);
+	buf[3] = (uint8_t)len;
+	memcpy(buf + 4, frame, len);
+	send_stream(buf, len + 4);
+}
+
+/* send_frag() - Send fragment @i of @n: data [@off, @off + @dlen) of the IP
+ * payload of @frame (header length @hlen after Ethernet), as the "frag"
+ * command asked
+ */
+static void send_frag(const uint8_t *frame, size_t hlen, size_t off,
+		      size_t dlen, int last, uint32_t id6)
+{
+	static uint8_t f[FRAME_MAX];
+	int v6 = get16(frame + 12) == 0x86dd;
+	size_t fh = v6 ? 8 : 0;
+
+	memcpy(f, frame, 14 + hlen);
+	memcpy(f + 14 + hlen + fh, frame + 14 + hlen + off, dlen);
+	if (v6) {
+		uint8_t *x = f + 14 + hlen;
+
+		put16(f + 18, (unsigned)(fh + dlen));
+		x[0] = frame[20];
+		x[1] = 0;
+		put16(x + 2, (unsigned)(off | !last));
+		put16(x + 4, id6 >> 16);
+		put16(x + 6, id6 & 0xffff);
+		f[20] = 44;
+	} else {
+		put16(f + 16, (unsigned)(hlen + dlen));
+		put16(f + 20, (unsigned)(off / 8) | (last ? 0 : 0x2000));
+		put16(f + 24, 0);
+		put16(f + 24, csum(f + 14, hlen, 0));
+	}
+	send_frame_raw(f, 14 + hlen + fh + dlen);
+}
+
+/* send_frags() - Send an IPv4 or IPv6 frame as fragments ("frag") */
+static void send_frags(const uint8_t *frame, size_t len)
+{
+	static uint32_t id6 = 0x1000;
+	unsigned type = get16(frame + 12), i, nfrag, idx;
+	size_t hlen, plen, sz = next_frag;
+
+	next_frag = 0;
+	if (type == 0x0800 && len >= 34) {
+		hlen = (frame[14] & 0xf) * 4U;
+		plen = get16(frame + 16);
+	} else if (type == 0x86dd && len >= 54) {
+		hlen = 40;
+		plen = get16(frame + 18) + 40;
+	} else {
+		die(2, "frag: not an IPv4 or IPv6 frame");
+	}
+	if (plen < hlen || 14 + plen > len)
+		die(2, "frag: IP lengths don't match the frame");
+	plen -= hlen;
+	nfrag = (unsigned)((plen + sz - 1) / sz);
+	id6++;
+
+	for (i = 0; i < (frag_norder ? (unsigned)frag_norder : nfrag); i++) {
+		size_t off, dlen;
+
+		idx = frag_norder ? frag_order[i] : frag_rev ? nfrag - 1 - i : i;
+		if (idx >= nfrag)
+			die(2, "frag: no fragment %u (%u in all)", idx, nfrag);
+		off = idx * sz;
+		dlen = MIN_SZ(sz, plen - off);
+		send_frag(frame, hlen, off, dlen, idx == nfrag - 1, id6);
+	}
+}
+
+static void send_frame(uint8_t *frame, size_t len)
+{
 	if (next_pad > 0 && (size_t)next_pad > len) {
 		memset((uint8_t *)frame + len, 0, (size_t)next_pad - len);
 		len = (size_t)next_pad;
@@ -576,12 +665,10 @@ static void send_frame(uint8_t *frame, size_t len)
 		len = (size_t)next_trunc;
 	next_trunc = -1;
 
-	buf[0] = (uint8_t)(len >> 24);
-	buf[1] = (uint8_t)(len >> 16);
-	buf[2] = (uint8_t)(len >> 8);
-	buf[3] = (uint8_t)len;
-	memcpy(buf + 4, frame, len);
-	send_stream(buf, len + 4);
+	if (next_frag)
+		send_frags(frame, len);
+	else
+		send_frame_raw(frame, len);
 }
 
 /* recv_frame() - Next frame from the stream
@@ -2414,6 +2501,18 @@ static void run_line(char *line)
 	} else if (!strcmp(t[0], "pad")) {
 		ARGS(1);
 		next_pad = (long)parse_num(t[1], FRAME_MAX);
+	} else if (!strcmp(t[0], "frag")) {
+		int i;
+
+		if (n < 2 || n - 2 > FRAG_ORDER_MAX)
+			die(2, "frag SIZE [rev|INDEX...]");
+		next_frag = parse_num(t[1], 65535);
+		if (!next_frag)
+			die(2, "frag: SIZE must not be 0");
+		frag_rev = n == 3 && !strcmp(t[2], "rev");
+		frag_norder = frag_rev ? 0 : n - 2;
+		for (i = 0; i < frag_norder; i++)
+			frag_order[i] = (unsigned)parse_num(t[2 + i], 65535);
 	} else if (!strcmp(t[0], "poke")) {
 		if (n < 3)
 			die(2, "poke OFFSET HEX...");
@@ -2517,6 +2616,7 @@ static void fail_exit(void)
 		batching = 0;
 		next_trunc = -1;
 		next_pad = next_split = next_split_at = 0;
+		next_frag = 0;
 		poke_len = 0;
 		for (i = 0; i < nconns; i++) {
 			if (!conns[i].snd_valid)

@@ -1,0 +1,126 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# test/passt/25-frag.sh - IP fragments from the guest on passt's socket
+#
+# The frame-level client sends ICMP echo requests to the far addresses as IP
+# fragments: in order, reversed, shuffled, with duplicates, up to 65000
+# bytes; passt must reassemble them and the replies (payload checked) come
+# back. Fragments that must not make a datagram (overlapping, a non-last one
+# not a multiple of 8 bytes, one missing) get no reply, ever (their ICMP IDs
+# are forbidden), and good requests after them still work. Then with -m 1500,
+# a reply larger than the MTU comes to the guest as fragments.
+
+. "$(dirname "$0")/../lib/ns.sh"
+ns_setup "$@"
+need_daemon
+need_tapclient
+
+SOCK="$TEST_TMP/passt.sock"
+MAC=02:00:00:00:00:01
+BAD4=0xbad4
+BAD6=0xbad6
+S="$TEST_TMP/script"
+
+bg_start passt as_user "$PASST" -f -d -s "$SOCK" --dns "$DNS4"
+wait_for 10 test -S "$SOCK" || fail "passt did not create $SOCK"
+
+cat >"$S" <<EOF
+forbid-echo-id $BAD4
+forbid-echo-id $BAD6
+arp-request $MAC $HOST4 $GW4
+expect arp-reply $GW4 save-mac GW
+ns6 $MAC $HOST6 $GW6
+expect na6 $GW6 save-mac GW6
+
+echo == IPv4: in order, reversed, shuffled, duplicates
+frag 1480
+ping4 $MAC @GW $HOST4 $FAR4 0x1234 1 3000
+expect echo4-reply $FAR4 0x1234 1 3000
+frag 1480 rev
+ping4 $MAC @GW $HOST4 $FAR4 0x1234 2 3000
+expect echo4-reply $FAR4 0x1234 2 3000
+frag 1480 1 2 0
+ping4 $MAC @GW $HOST4 $FAR4 0x1234 3 3000
+expect echo4-reply $FAR4 0x1234 3 3000
+frag 1480 2 0 2 1 0
+ping4 $MAC @GW $HOST4 $FAR4 0x1234 4 3000
+expect echo4-reply $FAR4 0x1234 4 3000
+frag 1480 rev
+ping4 $MAC @GW $HOST4 $FAR4 0x1234 5 65000
+expect -t 5000 echo4-reply $FAR4 0x1234 5 65000
+
+echo == IPv6: in order, reversed, shuffled, duplicates
+frag 1448
+ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 1 3000
+expect echo6-reply $FAR6 0x2345 1 3000
+frag 1448 rev
+ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 2 3000
+expect echo6-reply $FAR6 0x2345 2 3000
+frag 1448 2 0 1
+ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 3 3000
+expect echo6-reply $FAR6 0x2345 3 3000
+frag 1448 0 0 2 1 2
+ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 4 3000
+expect echo6-reply $FAR6 0x2345 4 3000
+frag 1448 rev
+ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 5 65000
+expect -t 5000 echo6-reply $FAR6 0x2345 5 65000
+
+echo == IPv4 overlap: same ID, fragments of two sizes
+frag 1480 0
+ping4 $MAC @GW $HOST4 $FAR4 $BAD4 7 3000
+frag 1024 1 2
+ping4 $MAC @GW $HOST4 $FAR4 $BAD4 7 3000
+frag 1480 1 2
+ping4 $MAC @GW $HOST4 $FAR4 $BAD4 7 3000
+ping4 $MAC @GW $HOST4 $FAR4 0x1234 6 100
+expect echo4-reply $FAR4 0x1234 6 100
+
+echo == non-last fragments not a multiple of 8 bytes
+frag 1001
+ping4 $MAC @GW $HOST4 $FAR4 $BAD4 8 3000
+frag 1001
+ping6 $MAC @GW6 $HOST6 $FAR6 $BAD6 8 3000
+
+echo == a fragment missing
+frag 1480 0 2
+ping4 $MAC @GW $HOST4 $FAR4 $BAD4 9 3000
+frag 1448 2 1
+ping6 $MAC @GW6 $HOST6 $FAR6 $BAD6 9 3000
+
+echo == still served
+frag 1480 rev
+ping4 $MAC @GW $HOST4 $FAR4 0x1234 10 3000
+expect echo4-reply $FAR4 0x1234 10 3000
+ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 10 100
+expect echo6-reply $FAR6 0x2345 10 100
+drain 500
+EOF
+
+log "running tapclient: fragmented echo requests"
+"$TAPCLIENT" -t 3000 "$SOCK" "$S" >"$TEST_TMP/tapclient.log" 2>&1
+rc=$?
+tail -n 20 "$TEST_TMP/tapclient.log"
+check_eq "$rc" 0 "tapclient exit status (fragments to passt)"
+check "passt alive after fragments" bg_alive passt
+bg_stop passt
+
+# MTU 1500: a 3000-byte reply leaves as three IPv4 fragments (1480, 1480
+# and 68 bytes of ICMP), not as one frame
+bg_start passt1500 as_user "$PASST" -f -d -s "$SOCK" --dns "$DNS4" -m 1500
+wait_for 10 test -S "$SOCK" || fail "passt -m 1500 did not create $SOCK"
+cat >"$S" <<EOF
+arp-request $MAC $HOST4 $GW4
+expect arp-reply $GW4 save-mac GW
+drain 300
+frag 1480
+ping4 $MAC @GW $HOST4 $FAR4 0x1234 1 3000
+count 1500 3 3 ethertype 0x0800
+ping4 $MAC @GW $HOST4 $FAR4 0x1234 2 1000
+expect echo4-reply $FAR4 0x1234 2 1000
+EOF
+"$TAPCLIENT" -t 3000 "$SOCK" "$S" >"$TEST_TMP/tapclient.log" 2>&1
+rc=$?
+tail -n 20 "$TEST_TMP/tapclient.log"
+check_eq "$rc" 0 "tapclient exit status (fragments from passt, -m 1500)"
+check "passt -m 1500 alive" bg_alive passt1500
