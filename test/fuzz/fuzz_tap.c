@@ -33,11 +33,13 @@
  * reproducible on its own: each input starts at a clock value that is
  * equivalent for TCP sequence numbers (see clock_for_input()), fixed keys
  * (getrandom() is wrapped), and ends with every flow expired, which is
- * checked, as is that the input left no file descriptor open.
+ * checked, as is that the input left no file descriptor open and no IP
+ * datagram in reassembly (after the reassembly timeout).
  *
  * What we send to the guest is checked too (out_check()): frame lengths,
  * IPv4 header checksums, IP lengths against frame lengths, and the TCP, UDP,
- * ICMP and ICMPv6 checksums. The bytes after each input are poisoned in the
+ * ICMP and ICMPv6 checksums; IP fragments must fit the MTU, and all but the
+ * last carry a multiple of 8 bytes. The bytes after each input are poisoned in the
  * daemon's receive buffer (tap_buf, made global in our copy of tap.o), so a
  * read past the end of the input is an AddressSanitizer report.
  *
@@ -76,6 +78,7 @@
 #include "flow.h"
 #include "fwd.h"
 #include "icmp.h"
+#include "ipfrag.h"
 #include "log.h"
 #include "ndp.h"
 #include "tap.h"
@@ -482,6 +485,24 @@ static void out_check_l4(uint8_t proto, const uint8_t *l4, size_t len,
 }
 
 /**
+ * out_check_frag() - Check an IP fragment we sent to the guest
+ * @l3len:	Length of the IP packet
+ * @dlen:	Length of the fragment's data
+ * @more:	Not the last fragment
+ *
+ * Its transport checksum covers the whole datagram: not checked here.
+ */
+static void out_check_frag(size_t l3len, size_t dlen, bool more)
+{
+	if (l3len > tap_mtu(&ctx))
+		fuzz_fail("fragment to the guest: %zu bytes, MTU %zu", l3len,
+			  tap_mtu(&ctx));
+	if (more && (!dlen || dlen % 8))
+		fuzz_fail("fragment to the guest: %zu bytes of data, not the "
+			  "last one", dlen);
+}
+
+/**
  * out_check() - Check a frame we sent to the guest
  * @f:		Frame, from the Ethernet header
  * @len:	Length
@@ -509,6 +530,10 @@ static void out_check(const uint8_t *f, size_t len)
 		if (fold(sum16(ih, hlen, 0)) != 0xffff)
 			fuzz_fail("IPv4 frame to the guest: bad header "
 				  "checksum");
+		if ((ih[6] << 8 | ih[7]) & (IP_MF | IP_OFFMASK)) {
+			out_check_frag(tot, tot - hlen, ih[6] & 0x20);
+			return;
+		}
 		psum = ih[9] == IPPROTO_ICMP ? 0 :
 		       sum16(ih + 12, 8, (uint32_t)(ih[9] + tot - hlen));
 		out_check_l4(ih[9], ih + hlen, tot - hlen, psum, true);
@@ -523,6 +548,13 @@ static void out_check(const uint8_t *f, size_t len)
 		if (ih[0] >> 4 != 6 || plen > len - ETH_HLEN - 40)
 			fuzz_fail("IPv6 frame to the guest: payload %zu, "
 				  "frame %zu bytes", plen, len);
+		if (ih[6] == IPPROTO_FRAGMENT) {
+			if (plen < 8)
+				fuzz_fail("IPv6 fragment to the guest: payload "
+					  "%zu", plen);
+			out_check_frag(40 + plen, plen - 8, ih[40 + 3] & 1);
+			return;
+		}
 		psum = sum16(ih + 8, 32, (uint32_t)(ih[6] + plen));
 		out_check_l4(ih[6], ih + 40, plen, psum, false);
 	} else {
@@ -668,6 +700,7 @@ static void timers(void)
 {
 	flow_timer_handler(&ctx, &now);
 	ndp_timer(&ctx, &now);
+	ipfrag_timer(&now);
 	tcp_port_rescan(&ctx);
 	udp_port_rescan(&ctx, &now);
 }
@@ -818,6 +851,14 @@ static void input_end(void)
 			service();
 		}
 	}
+	if (ipfrag_busy()) {	/* incomplete datagrams: time them out */
+		clock_advance(IPFRAG_TIMEOUT * 1000ULL);
+		timers();
+		service();
+	}
+	if (ipfrag_busy())
+		fuzz_fail("%u IP datagrams still in reassembly after %u s",
+			  ipfrag_busy(), IPFRAG_TIMEOUT);
 	if (flow_count()) {
 		flows_describe();
 		fuzz_fail("%u flows left after %llu s without traffic",
