@@ -24,6 +24,24 @@ S="$TEST_TMP/script"
 bg_start passt as_user "$PASST" -f -d -s "$SOCK" --dns "$DNS4"
 wait_for 10 test -S "$SOCK" || fail "passt did not create $SOCK"
 
+# orders() - Echo requests as fragments: in order, reversed, shuffled, with
+# duplicates, then one of 65000 bytes; each reply expected
+# $1: 4 or 6, $2: fragment size, $3: gateway MAC, $4: source, $5: destination,
+# $6: ICMP ID
+orders() {
+	echo "echo == IPv$1: in order, reversed, shuffled, duplicates"
+	_seq=0
+	for _o in "" rev "1 2 0" "2 0 1" "2 0 2 1 0" "0 0 2 1 2"; do
+		_seq=$((_seq + 1))
+		echo "frag $2 $_o"
+		echo "ping$1 $MAC $3 $4 $5 $6 $_seq 3000"
+		echo "expect echo$1-reply $5 $6 $_seq 3000"
+	done
+	echo "frag $2 rev"
+	echo "ping$1 $MAC $3 $4 $5 $6 99 65000"
+	echo "expect -t 5000 echo$1-reply $5 $6 99 65000"
+}
+
 cat >"$S" <<EOF
 forbid-echo-id $BAD4
 forbid-echo-id $BAD6
@@ -31,41 +49,10 @@ arp-request $MAC $HOST4 $GW4
 expect arp-reply $GW4 save-mac GW
 ns6 $MAC $HOST6 $GW6
 expect na6 $GW6 save-mac GW6
-
-echo == IPv4: in order, reversed, shuffled, duplicates
-frag 1480
-ping4 $MAC @GW $HOST4 $FAR4 0x1234 1 3000
-expect echo4-reply $FAR4 0x1234 1 3000
-frag 1480 rev
-ping4 $MAC @GW $HOST4 $FAR4 0x1234 2 3000
-expect echo4-reply $FAR4 0x1234 2 3000
-frag 1480 1 2 0
-ping4 $MAC @GW $HOST4 $FAR4 0x1234 3 3000
-expect echo4-reply $FAR4 0x1234 3 3000
-frag 1480 2 0 2 1 0
-ping4 $MAC @GW $HOST4 $FAR4 0x1234 4 3000
-expect echo4-reply $FAR4 0x1234 4 3000
-frag 1480 rev
-ping4 $MAC @GW $HOST4 $FAR4 0x1234 5 65000
-expect -t 5000 echo4-reply $FAR4 0x1234 5 65000
-
-echo == IPv6: in order, reversed, shuffled, duplicates
-frag 1448
-ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 1 3000
-expect echo6-reply $FAR6 0x2345 1 3000
-frag 1448 rev
-ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 2 3000
-expect echo6-reply $FAR6 0x2345 2 3000
-frag 1448 2 0 1
-ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 3 3000
-expect echo6-reply $FAR6 0x2345 3 3000
-frag 1448 0 0 2 1 2
-ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 4 3000
-expect echo6-reply $FAR6 0x2345 4 3000
-frag 1448 rev
-ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 5 65000
-expect -t 5000 echo6-reply $FAR6 0x2345 5 65000
-
+EOF
+orders 4 1480 @GW "$HOST4" "$FAR4" 0x1234 >>"$S"
+orders 6 1448 @GW6 "$HOST6" "$FAR6" 0x2345 >>"$S"
+cat >>"$S" <<EOF
 echo == IPv4 overlap: same ID, fragments of two sizes
 frag 1480 0
 ping4 $MAC @GW $HOST4 $FAR4 $BAD4 7 3000
