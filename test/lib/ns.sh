@@ -30,6 +30,7 @@
 #
 # Helpers (details above each function):
 #	need_daemon, need_tapclient, need_cmd TOOL...
+#	tap_script_neigh MAC	tapclient lines learning the gateway's MACs
 #	run_remote CMD...	in the remote netns
 #	as_user CMD...		as $TEST_UID, no capabilities
 #	bg_start NAME [as_user|run_remote] CMD...; bg_pid, bg_alive, bg_stop,
@@ -278,6 +279,15 @@ need_tapclient() {
 			"$_src" || fail "cannot build tapclient"
 		mv "$TAPCLIENT.tmp.$$" "$TAPCLIENT"
 	fi
+}
+
+# tap_script_neigh() - tapclient script lines: ARP and NDP for the gateway,
+# its MAC address saved in variables GW and GW6
+# $1: our MAC address
+tap_script_neigh() {
+	printf '%s\n' "arp-request $1 $HOST4 $GW4" \
+		"expect arp-reply $GW4 save-mac GW" \
+		"ns6 $1 $HOST6 $GW6" "expect na6 $GW6 save-mac GW6"
 }
 
 # need_cmd() - Fail clearly if a tool is missing

@@ -45,14 +45,8 @@ EOF
 
 # A ping4 frame with 56 bytes payload: 14 + 20 + 8 + 56 = 98 bytes
 # A ping6 frame with 56 bytes payload: 14 + 40 + 8 + 56 = 118 bytes
-cat >"$S" <<EOF
-forbid-echo-id $BAD4
-forbid-echo-id $BAD6
-arp-request $MAC $HOST4 $GW4
-expect arp-reply $GW4 save-mac GW
-ns6 $MAC $HOST6 $GW6
-expect na6 $GW6 save-mac GW6
-EOF
+printf 'forbid-echo-id %s\n' $BAD4 $BAD6 >"$S"
+tap_script_neigh $MAC >>"$S"
 good
 good6
 

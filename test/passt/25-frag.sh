@@ -42,14 +42,8 @@ orders() {
 	echo "expect -t 5000 echo$1-reply $5 $6 99 65000"
 }
 
-cat >"$S" <<EOF
-forbid-echo-id $BAD4
-forbid-echo-id $BAD6
-arp-request $MAC $HOST4 $GW4
-expect arp-reply $GW4 save-mac GW
-ns6 $MAC $HOST6 $GW6
-expect na6 $GW6 save-mac GW6
-EOF
+printf 'forbid-echo-id %s\n' $BAD4 $BAD6 >"$S"
+tap_script_neigh $MAC >>"$S"
 orders 4 1480 @GW "$HOST4" "$FAR4" 0x1234 >>"$S"
 orders 6 1448 @GW6 "$HOST6" "$FAR6" 0x2345 >>"$S"
 cat >>"$S" <<EOF

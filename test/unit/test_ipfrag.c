@@ -259,6 +259,33 @@ static void test_orders(bool v6)
 }
 
 /**
+ * struct frag_spec - One fragment of a datagram
+ * @off:	Offset of its data
+ * @len:	Length of its data
+ * @more:	More fragments follow
+ */
+struct frag_spec {
+	size_t off;
+	size_t len;
+	bool more;
+};
+
+/* Fragments that drop their datagram with the last one of each list: the
+ * lists end with an empty entry with @more set
+ */
+static const struct frag_spec overlaps[][4] = {
+	/* A fragment covering two received ones isn't a duplicate */
+	{ { 0, 8, true }, { 8, 8, true }, { 0, 16, true }, { 0, 0, true } },
+	/* Same start, shorter */
+	{ { 0, 16, true }, { 0, 8, true }, { 0, 0, true } },
+	/* Two different last fragments */
+	{ { 16, 10, false }, { 32, 10, false }, { 0, 0, true } },
+	/* Data beyond the last fragment, either order */
+	{ { 16, 10, false }, { 32, 8, true }, { 0, 0, true } },
+	{ { 32, 8, true }, { 16, 10, false }, { 0, 0, true } },
+};
+
+/**
  * test_drops() - Overlaps, bad lengths, too large, inconsistent ends
  * @v6:		IPv6
  */
@@ -266,6 +293,7 @@ static void test_drops(bool v6)
 {
 	struct ipfrag_stats s = ipfrag_stats;
 	struct pkt whole;
+	unsigned int i;
 
 	fill_payload(4096, 9);
 
@@ -281,30 +309,18 @@ static void test_drops(bool v6)
 	ipfrag_timer(&(struct timespec){ .tv_sec = now.tv_sec + 60 });
 	CHECK_EQ(ipfrag_busy(), 0);
 
-	/* A fragment covering two received ones isn't a duplicate */
-	CHECK(feed(v6, 11, 0, 8, true, &whole) < 0);
-	CHECK(feed(v6, 11, 8, 8, true, &whole) < 0);
-	CHECK(feed(v6, 11, 0, 16, true, &whole) < 0);
-	CHECK_EQ(ipfrag_busy(), 0);
-	CHECK_EQ(ipfrag_stats.overlap - s.overlap, 2);
+	for (i = 0; i < ARRAY_SIZE(overlaps); i++) {
+		const struct frag_spec *f = overlaps[i];
+		unsigned int j;
 
-	/* Same start, shorter: overlap, not duplicate */
-	CHECK(feed(v6, 12, 0, 16, true, &whole) < 0);
-	CHECK(feed(v6, 12, 0, 8, true, &whole) < 0);
-	CHECK_EQ(ipfrag_busy(), 0);
-	CHECK_EQ(ipfrag_stats.overlap - s.overlap, 3);
-
-	/* Two different last fragments; data beyond the last one */
-	CHECK(feed(v6, 13, 16, 10, false, &whole) < 0);
-	CHECK(feed(v6, 13, 32, 10, false, &whole) < 0);
-	CHECK_EQ(ipfrag_busy(), 0);
-	CHECK(feed(v6, 14, 16, 10, false, &whole) < 0);
-	CHECK(feed(v6, 14, 32, 8, true, &whole) < 0);
-	CHECK_EQ(ipfrag_busy(), 0);
-	CHECK(feed(v6, 15, 32, 8, true, &whole) < 0);
-	CHECK(feed(v6, 15, 16, 10, false, &whole) < 0);
-	CHECK_EQ(ipfrag_busy(), 0);
-	CHECK_EQ(ipfrag_stats.overlap - s.overlap, 6);
+		for (j = 0; f[j].len || !f[j].more; j++) {
+			CHECK(feed(v6, 11 + i, f[j].off, f[j].len, f[j].more,
+				   &whole) < 0);
+			CHECK_EQ(ipfrag_busy(), !!f[j + 1].len ||
+						!f[j + 1].more);
+		}
+	}
+	CHECK_EQ(ipfrag_stats.overlap - s.overlap, 1 + ARRAY_SIZE(overlaps));
 
 	/* Not the last, and not a multiple of 8 bytes; or empty */
 	CHECK(feed(v6, 16, 0, 12, true, &whole) < 0);
