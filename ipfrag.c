@@ -201,7 +201,9 @@ static int ipfrag_find(const struct ipfrag_key *k)
 	int i;
 
 	for (i = 0; i < IPFRAG_SLOTS; i++) {
-		if (ipfrag_slots[i].busy && ipfrag_key_eq(&ipfrag_slots[i].key, k))
+		const struct ipfrag_slot *s = &ipfrag_slots[i];
+
+		if (s->busy && ipfrag_key_eq(&s->key, k))
 			return i;
 	}
 	return -1;
@@ -639,9 +641,10 @@ size_t ipfrag_send(const struct ctx *c, const void *hdr, bool v6,
 			}
 			iov[2 + i].iov_base = &ipfrag_hdrs[n];
 			if (need && pos < cnt) {
+				uint8_t *base = l4[pos].iov_base;
+
 				take = MIN(need, l4[pos].iov_len - pos_off);
-				iov[2 + i].iov_base = (uint8_t *)l4[pos].iov_base +
-						      pos_off;
+				iov[2 + i].iov_base = base + pos_off;
 				pos_off += take;
 				need -= take;
 			}

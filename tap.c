@@ -21,8 +21,8 @@
  * now and then in debug mode.  IPv4 and IPv6 fragments go to ipfrag.c; once
  * one completes a datagram, that datagram is handled at once as a batch of
  * its own (after the packets batched before it), since its buffer is a
- * reassembly slot released right after.  We learn the guest's MAC and addresses from
- * the source fields of what it sends.
+ * reassembly slot released right after.  We learn the guest's MAC and
+ * addresses from the source fields of what it sends.
  *
  * Frames to the guest are built by the protocol modules as iovecs, each frame
  * led by a struct tap_hdr (4 bytes in passt mode, none in pasta mode), none

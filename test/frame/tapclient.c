@@ -32,7 +32,10 @@
  *                               data bytes (the last one shorter); in order,
  *                               reversed, or these fragments in this order
  *                               (repeats are duplicates, omitted ones are
- *                               not sent)
+ *                               not sent). The identification is the IPv4
+ *                               header's, or for IPv6 one computed from the
+ *                               payload: the same frame sent again gives
+ *                               fragments of the same datagram
  *   split N [DELAY_MS]          next frame (with its prefix) in N-byte writes
  *   split-at K [DELAY_MS]       next frame (with its prefix) in two writes,
  *                               the first one K bytes long
@@ -616,7 +619,7 @@ static void send_frag(const uint8_t *frame, size_t hlen, size_t off,
 /* send_frags() - Send an IPv4 or IPv6 frame as fragments ("frag") */
 static void send_frags(const uint8_t *frame, size_t len)
 {
-	static uint32_t id6 = 0x1000;
+	uint32_t id6;
 	unsigned type = get16(frame + 12), i, nfrag, idx;
 	size_t hlen, plen, sz = next_frag;
 
@@ -634,12 +637,15 @@ static void send_frags(const uint8_t *frame, size_t len)
 		die(2, "frag: IP lengths don't match the frame");
 	plen -= hlen;
 	nfrag = (unsigned)((plen + sz - 1) / sz);
-	id6++;
+	id6 = sum16(frame + 14 + hlen, plen, (uint32_t)plen << 16);
 
 	for (i = 0; i < (frag_norder ? (unsigned)frag_norder : nfrag); i++) {
 		size_t off, dlen;
 
-		idx = frag_norder ? frag_order[i] : frag_rev ? nfrag - 1 - i : i;
+		if (frag_norder)
+			idx = frag_order[i];
+		else
+			idx = frag_rev ? nfrag - 1 - i : i;
 		if (idx >= nfrag)
 			die(2, "frag: no fragment %u (%u in all)", idx, nfrag);
 		off = idx * sz;

@@ -39,9 +39,9 @@
  * What we send to the guest is checked too (out_check()): frame lengths,
  * IPv4 header checksums, IP lengths against frame lengths, and the TCP, UDP,
  * ICMP and ICMPv6 checksums; IP fragments must fit the MTU, and all but the
- * last carry a multiple of 8 bytes. The bytes after each input are poisoned in the
- * daemon's receive buffer (tap_buf, made global in our copy of tap.o), so a
- * read past the end of the input is an AddressSanitizer report.
+ * last carry a multiple of 8 bytes.  The bytes after each input are poisoned
+ * in the daemon's receive buffer (tap_buf, made global in our copy of
+ * tap.o), so a read past the end of the input is an AddressSanitizer report.
  *
  * With FUZZ_TAP_SEEDGEN=DIR in the environment, the binary writes a seed
  * corpus into DIR instead (see seedgen.c, included below) and exits. With

@@ -3,8 +3,8 @@
 # test/passt/25-frag.sh - IP fragments from the guest on passt's socket
 #
 # The frame-level client sends ICMP echo requests to the far addresses as IP
-# fragments: in order, reversed, shuffled, with duplicates, up to 65000
-# bytes; passt must reassemble them and the replies (payload checked) come
+# fragments: in order, reversed, shuffled, with duplicates, two datagrams
+# interleaved, up to 65000 bytes; passt must reassemble them and the replies (payload checked) come
 # back. Fragments that must not make a datagram (overlapping, a non-last one
 # not a multiple of 8 bytes, one missing) get no reply, ever (their ICMP IDs
 # are forbidden), and good requests after them still work. Then with -m 1500,
@@ -25,58 +25,52 @@ bg_start passt as_user "$PASST" -f -d -s "$SOCK" --dns "$DNS4"
 wait_for 10 test -S "$SOCK" || fail "passt did not create $SOCK"
 
 # orders() - Echo requests as fragments: in order, reversed, shuffled, with
-# duplicates, then one of 65000 bytes; each reply expected
+# duplicates, two datagrams interleaved, then one of 65000 bytes; each reply
+# expected
 # $1: 4 or 6, $2: fragment size, $3: gateway MAC, $4: source, $5: destination,
 # $6: ICMP ID
 orders() {
+	_p="ping$1 $MAC $3 $4 $5 $6"
+	_e="expect echo$1-reply $5 $6"
 	echo "echo == IPv$1: in order, reversed, shuffled, duplicates"
 	_seq=0
 	for _o in "" rev "1 2 0" "2 0 1" "2 0 2 1 0" "0 0 2 1 2"; do
 		_seq=$((_seq + 1))
-		echo "frag $2 $_o"
-		echo "ping$1 $MAC $3 $4 $5 $6 $_seq 3000"
-		echo "expect echo$1-reply $5 $6 $_seq 3000"
+		printf '%s\n' "frag $2 $_o" "$_p $_seq 3000" "$_e $_seq 3000"
 	done
-	echo "frag $2 rev"
-	echo "ping$1 $MAC $3 $4 $5 $6 99 65000"
-	echo "expect -t 5000 echo$1-reply $5 $6 99 65000"
+	echo "echo == IPv$1: two datagrams, fragments interleaved"
+	printf '%s\n' "frag $2 0" "$_p 20 3000" "frag $2 2" "$_p 21 3000" \
+		"frag $2 2 1" "$_p 20 3000" "frag $2 0 1" "$_p 21 3000" \
+		"$_e 20 3000" "$_e 21 3000"
+	echo "echo == IPv$1: 65000 bytes, reversed"
+	printf '%s\n' "frag $2 rev" "$_p 99 65000" \
+		"expect -t 5000 echo$1-reply $5 $6 99 65000"
+}
+
+# drops() - Fragments that make no datagram: overlapping (the same request
+# cut in two sizes), non-last ones not a multiple of 8 bytes, one missing;
+# then a good request is still answered
+# $1 to $5: as orders(), $6: ICMP ID (forbidden), $7: ICMP ID of a good one
+drops() {
+	_p="ping$1 $MAC $3 $4 $5 $6"
+	echo "echo == IPv$1: overlap, bad size, missing fragment"
+	printf '%s\n' "frag $2 0" "$_p 7 3000" "frag 1024 1 2" "$_p 7 3000" \
+		"frag $2 1 2" "$_p 7 3000" \
+		"frag 1001" "$_p 8 3000" \
+		"frag $2 0 2" "$_p 9 3000" \
+		"ping$1 $MAC $3 $4 $5 $7 30 100" \
+		"expect echo$1-reply $5 $7 30 100"
 }
 
 printf 'forbid-echo-id %s\n' $BAD4 $BAD6 >"$S"
 tap_script_neigh $MAC >>"$S"
-orders 4 1480 @GW "$HOST4" "$FAR4" 0x1234 >>"$S"
-orders 6 1448 @GW6 "$HOST6" "$FAR6" 0x2345 >>"$S"
-cat >>"$S" <<EOF
-echo == IPv4 overlap: same ID, fragments of two sizes
-frag 1480 0
-ping4 $MAC @GW $HOST4 $FAR4 $BAD4 7 3000
-frag 1024 1 2
-ping4 $MAC @GW $HOST4 $FAR4 $BAD4 7 3000
-frag 1480 1 2
-ping4 $MAC @GW $HOST4 $FAR4 $BAD4 7 3000
-ping4 $MAC @GW $HOST4 $FAR4 0x1234 6 100
-expect echo4-reply $FAR4 0x1234 6 100
-
-echo == non-last fragments not a multiple of 8 bytes
-frag 1001
-ping4 $MAC @GW $HOST4 $FAR4 $BAD4 8 3000
-frag 1001
-ping6 $MAC @GW6 $HOST6 $FAR6 $BAD6 8 3000
-
-echo == a fragment missing
-frag 1480 0 2
-ping4 $MAC @GW $HOST4 $FAR4 $BAD4 9 3000
-frag 1448 2 1
-ping6 $MAC @GW6 $HOST6 $FAR6 $BAD6 9 3000
-
-echo == still served
-frag 1480 rev
-ping4 $MAC @GW $HOST4 $FAR4 0x1234 10 3000
-expect echo4-reply $FAR4 0x1234 10 3000
-ping6 $MAC @GW6 $HOST6 $FAR6 0x2345 10 100
-expect echo6-reply $FAR6 0x2345 10 100
-drain 500
-EOF
+{
+	orders 4 1480 @GW "$HOST4" "$FAR4" 0x1234
+	orders 6 1448 @GW6 "$HOST6" "$FAR6" 0x2345
+	drops 4 1480 @GW "$HOST4" "$FAR4" $BAD4 0x1234
+	drops 6 1448 @GW6 "$HOST6" "$FAR6" $BAD6 0x2345
+	echo "drain 500"
+} >>"$S"
 
 log "running tapclient: fragmented echo requests"
 "$TAPCLIENT" -t 3000 "$SOCK" "$S" >"$TEST_TMP/tapclient.log" 2>&1

@@ -350,7 +350,7 @@ static void test_malformed(void)
 	struct pkt whole;
 
 	CHECK(ipfrag6(&eth, &ip, 40, &now, &whole) < 0);  /* no room for it */
-	CHECK(ipfrag6(&eth, &ip, 8, &now, &whole) < 0);   /* inside the header */
+	CHECK(ipfrag6(&eth, &ip, 8, &now, &whole) < 0);   /* in the header */
 	ip.len = 48;
 	CHECK(ipfrag6(&short_eth, &ip, 40, &now, &whole) < 0);
 	ip.len = 10;
@@ -409,7 +409,7 @@ static void test_table(void)
 static void test_send(bool v6, size_t len, size_t mtu)
 {
 	static uint8_t hdr[ETH_HLEN + 40], rx[FRAME_BUF];
-	size_t hlen = ETH_HLEN + (v6 ? 40 : 20), nfrag, i;
+	size_t hlen = ETH_HLEN + (v6 ? 40 : 20), nfrag, step, i;
 	struct ctx c = { .mode = MODE_PASTA };
 	struct iovec l4[2];
 	struct pkt whole;
@@ -450,10 +450,10 @@ static void test_send(bool v6, size_t len, size_t mtu)
 	l4[0].iov_len = 8;
 	l4[1].iov_base = payload + 8;
 	l4[1].iov_len = len - 8;
+	step = (mtu - (hlen - ETH_HLEN) - (v6 ? 8 : 0)) & ~7U;
 	nfrag = ipfrag_send(&c, hdr, v6, l4, 2, mtu);
 	CHECK(nfrag > 1);
-	CHECK_EQ(nfrag, (len + ((mtu - hlen + ETH_HLEN - (v6 ? 8 : 0)) & ~7U)
-			  - 1) / ((mtu - hlen + ETH_HLEN - (v6 ? 8 : 0)) & ~7U));
+	CHECK_EQ(nfrag, (len + step - 1) / step);
 
 	for (i = 0; i < nfrag; i++) {
 		struct pkt eth, ip;
