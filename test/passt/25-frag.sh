@@ -7,8 +7,9 @@
 # interleaved, up to 65000 bytes; passt must reassemble them and the replies (payload checked) come
 # back. Fragments that must not make a datagram (overlapping, a non-last one
 # not a multiple of 8 bytes, one missing) get no reply, ever (their ICMP IDs
-# are forbidden), and good requests after them still work. Then with -m 1500,
-# a reply larger than the MTU comes to the guest as fragments.
+# are forbidden), and good requests after them still work. TCP too: a
+# connection whose SYN and data come in fragments. Then with -m 1500, a
+# reply larger than the MTU comes to the guest as fragments.
 
 . "$(dirname "$0")/../lib/ns.sh"
 ns_setup "$@"
@@ -21,6 +22,9 @@ BAD4=0xbad4
 BAD6=0xbad6
 S="$TEST_TMP/script"
 
+bg_start srv4 run_remote python3 "$TOP/test/lib/tcptool.py" srv-echo "$FAR4" 7000
+bg_start srv6 run_remote python3 "$TOP/test/lib/tcptool.py" srv-echo "$FAR6" 7000
+wait_port -r tcp 7000 5 || fail "remote TCP echo servers not up"
 bg_start passt as_user "$PASST" -f -d -s "$SOCK" --dns "$DNS4"
 wait_for 10 test -S "$SOCK" || fail "passt did not create $SOCK"
 
@@ -62,6 +66,23 @@ drops() {
 		"expect echo$1-reply $5 $7 30 100"
 }
 
+# tcp_frag() - A TCP connection to the remote echo server whose SYN and data
+# segment come as fragments; the echo must come back
+# $1: connection name, $2: gateway MAC, $3: source, $4: destination,
+# $5: source port
+tcp_frag() {
+	printf '%s\n' "echo == TCP: fragmented SYN and data, $4" \
+		"tcp-conn $1 $MAC $2 $3 $4 $5 7000" "set $1_i 1000" \
+		"frag 8 3 1 0 2" \
+		"send-tcp $1 flags S seq $1_i win 65535 mss 1460 ws 7 sackok" \
+		"expect tcp $1 flags SA ack $1_i+1 save-seq $1_r" \
+		"send-tcp $1 seq $1_i+1 ack $1_r+1 win 65535" \
+		"frag 512 rev" \
+		"send-tcp $1 flags PA seq $1_i+1 ack $1_r+1 pat 1400 0" \
+		"tcp-recv $1 $1_r+1 pat 1400 0 ack $1_i+1401 mss 1460" \
+		"send-tcp $1 flags R seq $1_i+1401"
+}
+
 printf 'forbid-echo-id %s\n' $BAD4 $BAD6 >"$S"
 tap_script_neigh $MAC >>"$S"
 {
@@ -69,6 +90,8 @@ tap_script_neigh $MAC >>"$S"
 	orders 6 1448 @GW6 "$HOST6" "$FAR6" 0x2345
 	drops 4 1480 @GW "$HOST4" "$FAR4" $BAD4 0x1234
 	drops 6 1448 @GW6 "$HOST6" "$FAR6" $BAD6 0x2345
+	tcp_frag t4 @GW "$HOST4" "$FAR4" 40001
+	tcp_frag t6 @GW6 "$HOST6" "$FAR6" 40002
 	echo "drain 500"
 } >>"$S"
 
