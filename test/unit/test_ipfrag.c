@@ -339,6 +339,82 @@ static void test_drops(bool v6)
 }
 
 /**
+ * test_headers() - IPv4 options, IPv6 extension headers before the Fragment
+ *		    header: counted against 65535 bytes, not rebuilt
+ */
+static void test_headers(void)
+{
+	static const uint8_t hbh[8] = { IPPROTO_FRAGMENT, 0, 1, 4 };
+	static const uint8_t hdr4[24] = {
+		0x46, 0, 0, 24 + 32, 0, 42, 0x20, 0, 64, IPPROTO_UDP, 0, 0,
+		192, 168, 0, 1, 192, 168, 0, 2, 1, 1, 1, 0,	/* options */
+	};
+	unsigned long too_big = ipfrag_stats.too_big;
+	struct pkt eth = { frame, 0 }, ip, whole;
+	uint8_t *l3;
+	int slot;
+
+	fill_payload(64, 11);
+
+	/* IPv4, first fragment with 4 bytes of options (IHL 6), then the
+	 * last one without: one datagram, rebuilt with a 20-byte header
+	 */
+	l3 = eth_put(ETHERTYPE_IP);
+	memcpy(l3, hdr4, sizeof(hdr4));
+	memcpy(l3 + 24, payload, 32);
+	ip.data = l3;
+	ip.len = 24 + 32;
+	eth.len = ETH_HLEN + ip.len;
+	CHECK(ipfrag4(&eth, &ip, &now, &whole) < 0);
+	slot = feed(false, 42, 32, 32, false, &whole);
+	CHECK(slot >= 0 && check_whole(&whole, false, 64));
+	ipfrag_release(slot);
+
+	/* ...the options count towards 65535 bytes: 24 + 65512 is one too
+	 * many, where 20 + 65512 + 3 would fit
+	 */
+	l3 = eth_put(ETHERTYPE_IP);
+	memcpy(l3, hdr4, sizeof(hdr4));
+	ip.len = 24 + 8;
+	memcpy(l3 + 2, (uint8_t []){ 0, 32 }, 2);
+	memcpy(l3 + 6, (uint8_t []){ 0x20 | (65504 / 8) >> 8,
+				     (65504 / 8) & 0xff }, 2);
+	eth.len = ETH_HLEN + ip.len;
+	CHECK(ipfrag4(&eth, &ip, &now, &whole) < 0);
+	CHECK_EQ(ipfrag_stats.too_big - too_big, 1);
+	CHECK_EQ(ipfrag_busy(), 0);
+
+	/* IPv6 with a Hop-by-Hop Options header before the Fragment header:
+	 * the datagram is rebuilt with no extension header
+	 */
+	l3 = eth_put(ETHERTYPE_IPV6);
+	{
+		struct ip6_hdr ih = {
+			.ip6_flow = htonl(6U << 28),
+			.ip6_plen = htons(8 + 8 + 64),
+			.ip6_nxt = IPPROTO_HOPOPTS,
+			.ip6_hlim = 64,
+		};
+		struct ip6_frag fh = {
+			.ip6f_nxt = IPPROTO_UDP,
+			.ip6f_ident = htonl(43),
+		};
+
+		memcpy(l3, &ih, sizeof(ih));
+		memcpy(l3 + 40, hbh, sizeof(hbh));
+		memcpy(l3 + 48, &fh, sizeof(fh));
+		memcpy(l3 + 56, payload, 64);
+	}
+	ip.data = l3;
+	ip.len = 56 + 64;
+	eth.len = ETH_HLEN + ip.len;
+	slot = ipfrag6(&eth, &ip, 48, &now, &whole);
+	CHECK(slot >= 0 && check_whole(&whole, true, 64));
+	ipfrag_release(slot);
+	CHECK_EQ(ipfrag_busy(), 0);
+}
+
+/**
  * test_malformed() - Fragments cut short: counted, never read past the end
  */
 static void test_malformed(void)
@@ -494,6 +570,7 @@ int main(void)
 	test_orders(true);
 	test_drops(false);
 	test_drops(true);
+	test_headers();
 	test_malformed();
 	test_table();
 	test_send(false, 8008, 1500);
