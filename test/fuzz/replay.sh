@@ -31,10 +31,15 @@ for t in $targets; do
 	bin="$FUZZ_BUILD/$t"
 	[ -x "$bin" ] || { echo "FAIL $t: $bin not built"; rc=1; continue; }
 
+	# In name order: inputs run one after the other in one process, and
+	# what one leaves (the clock, the daemon's state) is the next one's
+	# start, so the order must be the same in every replay
 	list=$(mktemp)
-	find "$FUZZ_DIR/corpus/$t" -type f 2>/dev/null >"$list"
-	[ -n "$crashes" ] && find "$FUZZ_DIR/crashes" -type f \
-		-name "$t-*" 2>/dev/null >>"$list"
+	{
+		find "$FUZZ_DIR/corpus/$t" -type f 2>/dev/null
+		[ -n "$crashes" ] && find "$FUZZ_DIR/crashes" -type f \
+			-name "$t-*" 2>/dev/null
+	} | LC_ALL=C sort >"$list"
 	n=$(wc -l <"$list")
 	if [ "$n" -eq 0 ]; then
 		echo "FAIL $t: no corpus in corpus/$t"
@@ -58,7 +63,12 @@ for t in $targets; do
 			grep -v '^INFO:\|^Running:\|^\*\*\*\|^Executed' \
 				"$log.1" | head -60 | sed 's/^/    /'
 		done <"$list"
-		[ "$bad" -eq 0 ] && { echo "FAIL $t:"; tail -40 "$log"; }
+		if [ "$bad" -eq 0 ]; then
+			echo "FAIL $t: only in sequence (each input passes" \
+			     "alone), in this order:"
+			grep '^Running:' "$log" | tail -3 | sed 's/^/    /'
+			tail -40 "$log"
+		fi
 		echo "FAIL $t: $bad of $n inputs"
 		rc=1
 	fi
