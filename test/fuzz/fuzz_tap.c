@@ -31,7 +31,8 @@
  * then the flow timers run. So a single input holds a whole exchange (a TCP
  * handshake needs our SYN-ACK out before the guest's ACK comes in) and is
  * reproducible on its own: each input starts at a clock value that is
- * equivalent for TCP sequence numbers (see clock_for_input()), fixed keys
+ * equivalent for TCP sequence numbers and not before the end of the previous
+ * input, however far its time codes took it (see clock_for_input()), fixed keys
  * (getrandom() is wrapped), and ends with every flow expired, which is
  * checked, as is that the input left no file descriptor open and no IP
  * datagram in reassembly (after the reassembly timeout).
@@ -91,12 +92,12 @@ extern uint8_t tap_buf[];
 #define FUZZ_SEP_LEN		(sizeof(FUZZ_SEP) - 1)
 
 #define T0_SEC			1000000000LL	/* clock of the first input */
-#define INPUT_STRIDE_SHIFT	45		/* ns between inputs: 2^45 */
+#define INPUT_STRIDE_SHIFT	45		/* inputs start on a 2^45 ns grid */
 #define SERVICE_ROUNDS		16
 /* Teardown: 1 s, 2 s, ... 512 s, then 1024 s at a time, 40 steps, 8.8 hours
- * in all (under the 2^45 ns between inputs): every flow timer fires at least
- * 40 times (more than TCP's retransmissions before a reset), and every idle
- * timeout (TCP: 2 hours) passes
+ * in all: every flow timer fires at least 40 times (more than TCP's
+ * retransmissions before a reset), and every idle timeout (TCP: 2 hours)
+ * passes
  */
 #define TEARDOWN_STEPS		40
 #define TEARDOWN_MS(i)		(1000ULL << MIN((i), 10U))
@@ -107,7 +108,7 @@ extern uint8_t tap_buf[];
 
 static struct ctx ctx;
 static struct timespec now;
-static uint64_t inputs;
+static uint64_t input_slot;		/* grid point where the input starts */
 static int peer = -1;			/* our end of the guest's stream */
 static int fd_baseline = -1;		/* open files when the input began */
 static bool seedgen;
@@ -741,18 +742,42 @@ static void input_chunk(const uint8_t *data, size_t len)
 /**
  * clock_for_input() - Set the clock for the start of the current input
  *
- * Each input starts 2^45 ns after the previous one: TCP initial sequence
- * numbers use a 32-bit clock of 2^12 ns ticks, which wraps every 2^44 ns,
- * so every input sees the same sequence numbers, and the clock only goes
- * forward, as the timers expect. 2^45 ns (about 9.8 hours) is more than the
- * teardown of an input takes (under 9 hours, see TEARDOWN_STEPS).
+ * Inputs start on a grid of 2^45 ns: TCP initial sequence numbers use a
+ * 32-bit clock of 2^12 ns ticks, which wraps every 2^44 ns, so every input
+ * sees the same sequence numbers wherever on the grid it starts. Each one
+ * starts at the next point of the grid (input_slot, moved on by input_end())
+ * or, if the previous input ended later, at the first point not before that
+ * end: the time codes of an input can take it weeks ahead (50 minutes each),
+ * not only its teardown (under 9 hours, see TEARDOWN_STEPS).
+ *
+ * The daemon's clock is CLOCK_MONOTONIC, and never goes back: ours must not
+ * either. The flow timer wheel (flow.c) goes on from the last tick it ran,
+ * so a timer set on a clock moved back waits in the slot of that tick, until
+ * the clock gets there again: hours later, after the teardown, and its flow
+ * is reported as never expiring, a bug that isn't the daemon's. Checked.
  */
 static void clock_for_input(void)
 {
-	unsigned __int128 ns = (unsigned __int128)inputs << INPUT_STRIDE_SHIFT;
+	const int64_t stride = 1LL << INPUT_STRIDE_SHIFT;
+	struct timespec prev = now;
+	unsigned __int128 ns;
 
+	if (now.tv_sec >= T0_SEC) {
+		int64_t past = (now.tv_sec - T0_SEC) * 1000000000LL +
+			       now.tv_nsec;
+
+		input_slot = MAX(input_slot,
+				 (uint64_t)((past + stride - 1) / stride));
+	}
+
+	ns = (unsigned __int128)input_slot << INPUT_STRIDE_SHIFT;
 	now.tv_sec = (time_t)(T0_SEC + (int64_t)(ns / 1000000000U));
 	now.tv_nsec = (long)(ns % 1000000000U);
+	if (now.tv_sec < prev.tv_sec ||
+	    (now.tv_sec == prev.tv_sec && now.tv_nsec < prev.tv_nsec))
+		fuzz_fail("clock going back from %lld.%09ld to %lld.%09ld s",
+			  (long long)prev.tv_sec, prev.tv_nsec,
+			  (long long)now.tv_sec, now.tv_nsec);
 	ctx.now = now;
 }
 
@@ -872,7 +897,7 @@ static void input_end(void)
 		fuzz_fail("%d file descriptors open, %d before: leak",
 			  fds, fd_baseline);
 	}
-	inputs++;
+	input_slot++;
 }
 
 /* ------------------------------------------------------------------------ */
