@@ -391,6 +391,7 @@ int64_t flow_now_ms(const struct timespec *now)
  */
 static void tw_arm(int64_t tick)
 {
+	/* #syscalls timerfd_settime|timerfd_settime64 */
 	struct itimerspec it = { { 0, 0 }, { 0, 0 } };
 	int64_t ms = tick * TW_GRAN_MS;
 
@@ -532,6 +533,7 @@ static int64_t tw_next_tick(void)
  */
 void flow_timer_handler(struct ctx *c, const struct timespec *now)
 {
+	/* #syscalls read */
 	int64_t now_ms = flow_now_ms(now), now_tick = now_ms / TW_GRAN_MS;
 	unsigned int done = 0;
 	uint64_t expirations;

@@ -345,6 +345,7 @@ static int fwd_scan_line(const char *line, bool udp)
  */
 static void fwd_scan_file(int fd, bool udp, unsigned long *map)
 {
+	/* #syscalls:pasta lseek|_llseek read */
 	static char buf[1 << 16];
 	size_t have = 0;
 	ssize_t n;

@@ -196,6 +196,7 @@ static struct ping_flow *icmp_flow_new(struct ctx *c, const struct tap_l3 *l3,
  */
 static void icmp_flow_close(const struct ctx *c, struct ping_flow *pf)
 {
+	/* #syscalls close */
 	union flow *flow = (union flow *)pf;
 
 	flow_log(LOG_DEBUG, flow, "echo session closed");
@@ -218,6 +219,7 @@ static void icmp_flow_close(const struct ctx *c, struct ping_flow *pf)
 int icmp_tap_handler(struct ctx *c, const struct tap_l3 *l3,
 		     const struct timespec *now)
 {
+	/* #syscalls sendto socket bind getsockname */
 	const struct icmphdr *ih = pkt_get(&l3->l4, 0, sizeof(*ih));
 	uint8_t echo = l3->af == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	uint8_t proto = l3->af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
@@ -262,6 +264,7 @@ int icmp_tap_handler(struct ctx *c, const struct tap_l3 *l3,
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 		       const struct timespec *now)
 {
+	/* #syscalls recv|recvfrom */
 	union flow *flow = flow_at_sidx(ref.flow);
 	const struct flowside *ini;
 	struct ping_flow *pf;

@@ -87,6 +87,7 @@ static const char *log_name_get(void)
  */
 static void log_elapsed(long long *sec, long *frac)
 {
+	/* #syscalls clock_gettime */
 	struct timespec now;
 	long long ns;
 
@@ -112,6 +113,7 @@ static void log_elapsed(long long *sec, long *frac)
  */
 static bool log_syslog_valid(void)
 {
+	/* #syscalls fstat|newfstatat|fstatat64 */
 	struct stat st;
 
 	if (log_sock < 0)
@@ -166,6 +168,7 @@ static void log_syslog_open(void)
  */
 static int log_write_all(int fd, const char *buf, size_t len, off_t off)
 {
+	/* #syscalls pwrite64|pwrite */
 	while (len) {
 		ssize_t n = pwrite(fd, buf, len, off);
 
@@ -230,6 +233,7 @@ static size_t log_file_cut(size_t head, size_t keep)
  */
 static void log_file_rotate(size_t need)
 {
+	/* #syscalls ftruncate|ftruncate64 pread64|pread */
 	static const char note[] = "(older lines removed by log rotation)\n";
 	size_t head = log_file_head, keep = log_file_size / 2, from, to;
 
@@ -323,6 +327,7 @@ static size_t log_line_fmt(const char *prefix, ...)
  */
 static void log_emit(int pri)
 {
+	/* #syscalls write writev sendto */
 	long long sec;
 	size_t len;
 	long frac;
@@ -522,6 +527,28 @@ int log_file_open(const char *path, size_t size)
 }
 
 /**
+ * log_own_pid() - Our process ID as the rest of the system sees it
+ *
+ * In the PID namespace of the sandbox we are PID 1: /proc, still the one of
+ * the namespace we started in, tells the number the system log should show.
+ *
+ * Return: process ID
+ */
+static pid_t log_own_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+	long pid;
+
+	if (n <= 0)
+		return getpid();
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+
+	return pid > 0 ? (pid_t)pid : getpid();
+}
+
+/**
  * log_to_syslog() - Stop printing to stderr, log to syslog (after daemonising)
  *
  * If a log file is open, messages keep going there instead.
@@ -529,7 +556,7 @@ int log_file_open(const char *path, size_t size)
 void log_to_syslog(void)
 {
 	log_stderr = false;
-	log_pid = getpid();
+	log_pid = log_own_pid();
 	log_syslog_open();
 }
 

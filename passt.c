@@ -68,6 +68,7 @@ static volatile sig_atomic_t child_signal;
  */
 static void sig_handler(int signo)
 {
+	/* #syscalls rt_sigreturn */
 	if (signo == SIGCHLD)
 		child_signal = 1;
 	else
@@ -123,6 +124,7 @@ static void timer_init(struct ctx *c)
 static void timer_handler(struct ctx *c, union epoll_ref ref,
 			  const struct timespec *now)
 {
+	/* #syscalls read */
 	static time_t stats_last;
 	uint64_t expirations;
 
@@ -191,14 +193,15 @@ static void daemonize(struct ctx *c)
  */
 static void cleanup(struct ctx *c)
 {
+	/* #syscalls close */
 	if (c->mode == MODE_PASST && c->fd_tap_listen >= 0) {
 		close(c->fd_tap_listen);
 		c->fd_tap_listen = -1;
 	}
-	if (c->mode == MODE_PASST && *c->sock_path && c->fd_given < 0)
-		unlink(c->sock_path);
-	if (*c->pidfile)
-		unlink(c->pidfile);
+	path_unlink(c->sock_dir, c->sock_path);
+	c->sock_dir = -1;
+	path_unlink(c->pidfile_dir, c->pidfile);
+	c->pidfile_dir = -1;
 }
 
 /**
@@ -270,6 +273,7 @@ static void dispatch(struct ctx *c, const struct epoll_event *ev,
  */
 static int linger_check(struct ctx *c)
 {
+	/* #syscalls kill */
 	static struct timespec start;
 
 	if (!c->child_exited)
@@ -291,6 +295,7 @@ static int linger_check(struct ctx *c)
  */
 static void loop(struct ctx *c)
 {
+	/* #syscalls epoll_wait|epoll_pwait clock_gettime exit_group */
 	struct epoll_event events[EPOLL_EVENTS];
 	int timeout = -1;
 
@@ -338,6 +343,8 @@ static void ctx_defaults(struct ctx *c, char *argv0)
 	c->mode = strstr(name, "pasta") ? MODE_PASTA : MODE_PASST;
 	c->name = c->mode == MODE_PASTA ? "pasta" : "passt";
 	c->pidfile_fd = -1;
+	c->pidfile_dir = -1;
+	c->sock_dir = -1;
 	c->fd_tap = -1;
 	c->fd_tap_listen = -1;
 	c->fd_given = -1;
@@ -373,13 +380,17 @@ int main(int argc, char **argv)
 
 	if (*c->pcap && pcap_init(c->pcap) < 0)
 		die("Can't open the capture file %s", c->pcap);
-	if (*c->pidfile)
+	if (*c->pidfile) {
 		c->pidfile_fd = pidfile_open(c->pidfile);
+		c->pidfile_dir = path_dir_open(c->pidfile);
+	}
 
 	flow_init();
 	flow_timer_init(c);
 	timer_init(c);
 	tap_sock_init(c);
+	if (c->mode == MODE_PASST && *c->sock_path && c->fd_given < 0)
+		c->sock_dir = path_dir_open(c->sock_path);
 	if (c->mode == MODE_PASTA)
 		pasta_ns_conf(c);
 	icmp_init(c);

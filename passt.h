@@ -177,10 +177,13 @@ enum passt_modes {
  * @pcap:		--pcap path, empty if none
  * @pidfile:		--pid path, empty if none
  * @pidfile_fd:		Open PID file, -1 if none
+ * @pidfile_dir:	Directory of the PID file (O_PATH), to remove it
+ *			from the sandbox, -1 if none
  * @uid:		--runas user (or current)
  * @gid:		--runas group (or current)
  * @runas_given:	--runas was given
  * @sock_path:		UNIX socket path (passt)
+ * @sock_dir:		Directory of @sock_path (O_PATH), -1 if none
  * @fd_tap_listen:	Listening UNIX socket (passt), -1 if none
  * @fd_tap:		Connected stream socket (passt) or tap fd (pasta)
  * @fd_given:		--fd value, -1 if not given
@@ -198,6 +201,7 @@ enum passt_modes {
  * @pasta_conf_ns:	--config-net
  * @pasta_netns_fd:	Target network namespace fd (pasta), -1 if none
  * @pasta_userns_fd:	Target user namespace fd (pasta), -1 if none
+ * @sandbox_userns:	We moved into a user namespace for the sandbox
  * @pasta_child_pid:	PID of the command spawned in the namespace, 0 if none
  * @ns_mac_given:	--ns-mac-addr given
  * @ifi4:		Upstream interface index for IPv4, 0 if none
@@ -255,11 +259,13 @@ struct ctx {
 	char pcap[PATH_MAX];
 	char pidfile[PATH_MAX];
 	int pidfile_fd;
+	int pidfile_dir;
 	uid_t uid;
 	gid_t gid;
 	bool runas_given;
 
 	char sock_path[UNIX_PATH_LEN];
+	int sock_dir;
 	int fd_tap_listen;
 	int fd_tap;
 	int fd_given;
@@ -279,6 +285,7 @@ struct ctx {
 	int pasta_conf_ns;
 	int pasta_netns_fd;
 	int pasta_userns_fd;
+	bool sandbox_userns;
 	pid_t pasta_child_pid;
 	bool ns_mac_given;
 

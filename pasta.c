@@ -94,6 +94,7 @@ struct ns_call_arg {
  */
 static int ns_call_do(void *arg)
 {
+	/* #syscalls:pasta setns exit */
 	struct ns_call_arg *a = arg;
 	const struct ctx *c = a->c;
 
@@ -128,6 +129,7 @@ static int ns_call_do(void *arg)
  */
 int ns_call(const struct ctx *c, int (*fn)(void *arg), void *arg)
 {
+	/* #syscalls:pasta clone wait4|waitpid */
 	struct ns_call_arg a = { .c = c, .fn = fn, .arg = arg, .ret = 0 };
 	int status;
 	pid_t pid;
@@ -587,6 +589,7 @@ void pasta_release_child(struct ctx *c)
  */
 void pasta_child_handler(struct ctx *c)
 {
+	/* #syscalls:pasta wait4|waitpid */
 	int status;
 	pid_t pid;
 
@@ -1013,6 +1016,7 @@ static void pasta_netns_gone(struct ctx *c)
  */
 void pasta_netns_quit_inotify_handler(struct ctx *c, int inotify_fd)
 {
+	/* #syscalls:pasta read */
 	char buf[sizeof(struct inotify_event) + NAME_MAX + 1]
 		__attribute__((aligned(__alignof__(struct inotify_event))));
 	const char *base = pasta_netns_base(c);
@@ -1043,6 +1047,7 @@ void pasta_netns_quit_inotify_handler(struct ctx *c, int inotify_fd)
  */
 void pasta_netns_quit_timer_handler(struct ctx *c, union epoll_ref ref)
 {
+	/* #syscalls:pasta read openat close */
 	uint64_t expired;
 	int fd;
 

@@ -117,6 +117,7 @@ int pcap_init(const char *path)
  */
 static int pcap_writev_all(struct iovec *iov, int n)
 {
+	/* #syscalls writev */
 	while (n) {
 		ssize_t w = writev(pcap_fd, iov, n);
 

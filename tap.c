@@ -461,6 +461,7 @@ static void tap_pending_keep(const struct ctx *c, const struct iovec *frame,
  */
 static int tap_pending_flush(const struct ctx *c)
 {
+	/* #syscalls:passt send|sendto */
 	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST, .fd = c->fd_tap };
 	ssize_t n;
 
@@ -493,6 +494,7 @@ static size_t tap_send_frames_passt(const struct ctx *c,
 				    const struct iovec *iov,
 				    size_t bufs_per_frame, size_t nframes)
 {
+	/* #syscalls:passt sendmsg */
 	size_t per_call = TAP_IOV_MAX / bufs_per_frame, done = 0;
 
 	if (tap_pending_flush(c))
@@ -542,6 +544,7 @@ static size_t tap_send_frames_passt(const struct ctx *c,
 size_t tap_send_frames(const struct ctx *c, const struct iovec *iov,
 		       size_t bufs_per_frame, size_t nframes)
 {
+	/* #syscalls writev write */
 	size_t sent = 0, i;
 
 	if (!nframes || c->fd_tap < 0)
@@ -956,6 +959,7 @@ static size_t tap_partial;
  */
 static void tap_sock_reset(struct ctx *c)
 {
+	/* #syscalls close */
 	info("Client connection closed%s", c->one_off ? ", exiting" : "");
 
 	if (c->fd_tap >= 0) {
@@ -982,6 +986,7 @@ static void tap_sock_reset(struct ctx *c)
 void tap_handler_passt(struct ctx *c, uint32_t events,
 		       const struct timespec *now)
 {
+	/* #syscalls:passt recv|recvfrom */
 	unsigned int rounds;
 
 	if (events & EPOLLOUT)
@@ -1046,6 +1051,7 @@ int tap_input(struct ctx *c, const uint8_t *data, size_t len,
 void tap_handler_pasta(struct ctx *c, uint32_t events,
 		       const struct timespec *now)
 {
+	/* #syscalls:pasta read */
 	unsigned int rounds;
 
 	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -1174,6 +1180,7 @@ static void tap_sock_passt_init(struct ctx *c)
  */
 void tap_listen_handler(struct ctx *c, uint32_t events)
 {
+	/* #syscalls:passt accept4 close setsockopt getsockopt */
 	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST };
 	struct sockaddr_un peer;
 	socklen_t sl = sizeof(peer);

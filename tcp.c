@@ -295,6 +295,7 @@ static void tcp_sock_events(const struct ctx *c, struct tcp_tap_conn *conn,
 static void tcp_conn_free(const struct ctx *c, struct tcp_tap_conn *conn,
 			  bool reset)
 {
+	/* #syscalls close shutdown */
 	union flow *flow = (union flow *)conn;
 
 	tcp_conn_log(conn, reset ? "reset" : "closed");
@@ -424,6 +425,7 @@ static void tcp_wnd_cap(const struct ctx *c, struct tcp_tap_conn *conn)
  */
 static void tcp_wnd_update(const struct ctx *c, struct tcp_tap_conn *conn)
 {
+	/* #syscalls getsockopt */
 	uint32_t mem[SK_MEMINFO_VARS], wnd = 0, sndbuf, queued;
 	socklen_t sl = sizeof(mem);
 
@@ -765,6 +767,7 @@ err:
 static void tcp_data_to_tap(const struct ctx *c, struct tcp_tap_conn *conn,
 			    const struct timespec *now)
 {
+	/* #syscalls recvmsg */
 	unsigned int rounds = 0;
 
 	while (tcp_data_to_tap_batch(c, conn, now) &&
@@ -877,6 +880,7 @@ static void tcp_mss_from_tap(const struct ctx *c, struct tcp_tap_conn *conn)
  */
 static int tcp_sock_new(const struct ctx *c, struct tcp_tap_conn *conn)
 {
+	/* #syscalls socket bind connect setsockopt */
 	const struct flowside *tgt = &conn->f.side[TGTSIDE];
 	int af = inany_af(&tgt->eaddr), s, one = 1;
 	const char *ifname = af == AF_INET ? c->ip4.ifname_out :
@@ -1063,6 +1067,7 @@ static void tcp_ack_from_tap(struct tcp_tap_conn *conn,
 			     const struct tcp_seg *seg,
 			     const struct timespec *now)
 {
+	/* #syscalls recv|recvfrom */
 	uint32_t ack = seg->ack, acked, data_end = conn->seq_to_tap;
 	uint32_t wnd = (uint32_t)ntohs(seg->th->window) << conn->ws_from_tap;
 
@@ -1120,6 +1125,7 @@ static void tcp_ack_from_tap(struct tcp_tap_conn *conn,
  */
 static ssize_t tcp_write_iov(int s, const struct iovec *iov, size_t cnt)
 {
+	/* #syscalls sendmsg */
 	ssize_t total = 0;
 
 	while (cnt) {
@@ -1613,6 +1619,19 @@ void tcp_timer(struct ctx *c, struct tcp_tap_conn *conn,
 static int tcp_spare_fd = -1;
 
 /**
+ * tcp_spare_open() - Take a descriptor to give back when we run out
+ *
+ * A socket, not a file: it's made again in the sandbox, with no file system.
+ *
+ * Return: file descriptor, -1 on failure
+ */
+static int tcp_spare_open(void)
+{
+	/* #syscalls socket */
+	return socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+/**
  * tcp_accept_refuse() - Out of file descriptors: take the connection off
  *			 the queue and reset it
  * @lfd:	Listening socket
@@ -1624,6 +1643,7 @@ static int tcp_spare_fd = -1;
  */
 static void tcp_accept_refuse(int lfd, const struct timespec *now)
 {
+	/* #syscalls accept4 socket close setsockopt */
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 	union sockaddr_inany sa;
 	socklen_t sl = sizeof(sa);
@@ -1639,7 +1659,7 @@ static void tcp_accept_refuse(int lfd, const struct timespec *now)
 		setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 		close(s);
 	}
-	tcp_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	tcp_spare_fd = tcp_spare_open();
 }
 
 /**
@@ -1654,6 +1674,7 @@ static void tcp_accept_refuse(int lfd, const struct timespec *now)
 static int tcp_accept_one(struct ctx *c, union epoll_ref ref,
 			  const struct timespec *now)
 {
+	/* #syscalls accept4 getsockname */
 	bool out = ref.data >> 17 & 1;
 	const struct fwd_ports *fwd = out ? &c->tcp_out : &c->tcp_in;
 	struct tcp_tap_conn *conn;
@@ -1784,6 +1805,7 @@ struct tcp_listen_req {
  */
 static int tcp_listen_sock(void *arg)
 {
+	/* #syscalls listen */
 	struct tcp_listen_req *req = arg;
 	int af = inany_af(&req->addr), s, one = 1;
 	union sockaddr_inany sa;
@@ -1877,7 +1899,7 @@ int tcp_init(struct ctx *c)
 			for (p = 0; p < NUM_PORTS; p++)
 				tcp_listen_fd[d][f][p] = -1;
 
-	tcp_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	tcp_spare_fd = tcp_spare_open();
 
 	if (getrandom(tcp_isn_key, sizeof(tcp_isn_key), 0) !=
 	    sizeof(tcp_isn_key))

@@ -70,6 +70,7 @@ static unsigned int splice_pipe_size = TCP_SPLICE_PIPE_SIZE;
  */
 static int tcp_splice_pipe_new(int p[2])
 {
+	/* #syscalls:pasta pipe2 fcntl|fcntl64 */
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
 		return -1;
 	if (fcntl(p[0], F_SETPIPE_SZ, splice_pipe_size) < 0) {
@@ -152,6 +153,7 @@ static int tcp_splice_sock_new(bool v6)
  */
 static int tcp_splice_ns_fill(void *arg)
 {
+	/* #syscalls:pasta socket */
 	unsigned int v6;
 
 	(void)arg;
@@ -244,6 +246,7 @@ static void tcp_splice_events(const struct ctx *c,
 static void tcp_splice_close(const struct ctx *c,
 			     struct tcp_splice_conn *conn, bool reset)
 {
+	/* #syscalls:pasta close shutdown */
 	unsigned int side;
 
 	flow_log(LOG_DEBUG, (union flow *)conn, reset ? "reset" : "closed");
@@ -274,6 +277,7 @@ static void tcp_splice_close(const struct ctx *c,
  */
 static int tcp_splice_move(struct tcp_splice_conn *conn, unsigned int from)
 {
+	/* #syscalls:pasta splice */
 	unsigned int to = !from;
 	int *p = conn->pipe[from];
 
@@ -349,6 +353,7 @@ static int tcp_splice_ns_sock(void *arg)
 static int tcp_splice_connect(const struct ctx *c, uint8_t tgt_pif,
 			      const struct flowside *tgt)
 {
+	/* #syscalls:pasta connect setsockopt getsockopt */
 	bool v6 = !inany_v4(&tgt->eaddr);
 	union sockaddr_inany sa;
 	socklen_t sl;

@@ -272,6 +272,7 @@ fail:
  */
 static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
 {
+	/* #syscalls close */
 	union flow *flow = (union flow *)uf;
 	unsigned int side;
 
@@ -419,6 +420,7 @@ static struct udp_flow *udp_flow_from_tap(const struct ctx *c,
  */
 static unsigned int udp_sendmmsg_all(int s, struct mmsghdr *mmh, unsigned int n)
 {
+	/* #syscalls sendmmsg */
 	unsigned int done = 0;
 
 	while (done < n) {
@@ -512,6 +514,7 @@ int udp_tap_handler(struct ctx *c, const struct tap_l3 *l3, size_t n,
  */
 static int udp_recv_batch(int s, bool want_info)
 {
+	/* #syscalls recvmmsg|recvmmsg_time64 */
 	unsigned int i;
 	int n;
 
@@ -825,6 +828,7 @@ static void udp_listen_batch(const struct ctx *c,
 void udp_listen_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events, const struct timespec *now)
 {
+	/* #syscalls fcntl|fcntl64 getsockname */
 	struct udp_listen_ref lr = udp_listen_ref_unpack(ref.data);
 	unsigned int rounds = 0;
 	int n;
@@ -916,6 +920,7 @@ static void udp_icmp_to_guest(const struct ctx *c, struct udp_flow *uf,
 static void udp_sock_errs(const struct ctx *c, struct udp_flow *uf, int s,
 			  const struct timespec *now)
 {
+	/* #syscalls recvmsg */
 	static uint8_t data[1280];
 	unsigned int n;
 

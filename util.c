@@ -29,6 +29,7 @@
  */
 int fd_set_nonblock(int fd)
 {
+	/* #syscalls fcntl|fcntl64 */
 	int flags = fcntl(fd, F_GETFL);
 
 	if (flags < 0)
@@ -53,6 +54,7 @@ int fd_set_nonblock(int fd)
  */
 int write_all(int fd, const void *buf, size_t len)
 {
+	/* #syscalls write */
 	const char *p = buf;
 
 	while (len) {
@@ -463,6 +465,7 @@ int fd_is_valid(int fd)
 static void epoll_ctl_ref(const struct ctx *c, int op, uint32_t events,
 			  union epoll_ref ref)
 {
+	/* #syscalls epoll_ctl */
 	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
 
 	if (epoll_ctl(c->epollfd, op, ref.fd, &ev)) {
@@ -526,6 +529,7 @@ void epoll_del(const struct ctx *c, int fd)
  */
 int sock_l4_open(int af, int type, int proto, const char *ifname)
 {
+	/* #syscalls socket setsockopt bind connect close */
 	int s, one = 1, err;
 
 	s = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
@@ -550,4 +554,61 @@ fail:
 	close(s);
 	errno = err;
 	return -1;
+}
+
+/**
+ * path_base() - Last component of a path, without copying
+ * @path:	Path
+ *
+ * Return: pointer into @path after its last '/', @path itself if none
+ */
+const char *path_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/**
+ * path_dir_open() - Keep a handle on the directory holding a file
+ * @path:	Path of the file
+ *
+ * The handle (O_PATH) lets us remove the file once the sandbox has taken the
+ * file system away: see path_unlink().
+ *
+ * Return: O_PATH descriptor of the directory, -1 on failure
+ */
+int path_dir_open(const char *path)
+{
+	const char *base = path_base(path);
+	char dir[PATH_MAX];
+	size_t len;
+
+	if (base == path)
+		return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	len = (size_t)(base - path);
+	if (len >= sizeof(dir))
+		return -1;
+	if (len > 1)
+		len--;			/* "/a/b" -> "/a", but "/b" -> "/" */
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/**
+ * path_unlink() - Remove a file through a handle on its directory
+ * @dirfd:	From path_dir_open(), closed here; nothing done if negative
+ * @path:	Path of the file
+ */
+void path_unlink(int dirfd, const char *path)
+{
+	/* #syscalls unlinkat close */
+	if (dirfd < 0)
+		return;
+	if (unlinkat(dirfd, path_base(path), 0))
+		debug_perror("Can't remove %s", path);
+	close(dirfd);
 }

@@ -120,6 +120,9 @@ int mac_pton(const char *s, unsigned char *mac);
 void close_open_files(int argc, char **argv);
 int fd_is_valid(int fd);
 int sock_l4_open(int af, int type, int proto, const char *ifname);
+const char *path_base(const char *path);
+int path_dir_open(const char *path);
+void path_unlink(int dirfd, const char *path);
 
 #define MAC_STRLEN	(sizeof("00:00:00:00:00:00"))
 
