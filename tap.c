@@ -1210,7 +1210,8 @@ void tap_listen_handler(struct ctx *c, uint32_t events)
 		epoll_del(c, c->fd_tap_listen);
 		close(c->fd_tap_listen);
 		c->fd_tap_listen = -1;
-		unlink(c->sock_path);
+		path_unlink(c->sock_dir, c->sock_path);
+		c->sock_dir = -1;
 	}
 }
 

@@ -11,6 +11,7 @@
 # - the log names the Landlock ABI and the number of system calls allowed;
 # - still serves (ARP and ping through tapclient), and on SIGTERM removes
 #   its socket and PID file from inside the sandbox.
+# The resident memory of each idle daemon is logged (not checked).
 # passt in the foreground (-f): the same, but for the PID namespace.
 # pasta (pasta_start): seccomp on, the user namespace of its command, mount,
 # IPC and UTS namespaces of its own, an empty root, no capability but
@@ -94,6 +95,7 @@ check "passt: log names the number of calls allowed" \
 	grep -q "passt sandboxed, [0-9]* system calls allowed" \
 	"$TEST_TMP/passt.log"
 check "ARP and ping through the sandboxed passt" ping_through
+log "passt idle: VmRSS $(status_field "$pid" VmRSS), VmHWM $(status_field "$pid" VmHWM)"
 kill -TERM "$pid"
 pid_wait_gone "$pid" 5 || fail "passt did not exit on SIGTERM"
 check_not "passt removed its socket" test -e "$SOCK"
@@ -129,6 +131,7 @@ check_eq $((eff & SYS_ADMIN)) $SYS_ADMIN "pasta: CAP_SYS_ADMIN kept"
 check "ping from pasta's namespace to the remote" \
 	in_ns ping -c 1 -W 5 "$FAR4"
 check "pasta still alive" bg_alive pasta
+log "pasta idle: VmRSS $(status_field "$pid" VmRSS), VmHWM $(status_field "$pid" VmHWM)"
 pasta_stop pasta
 check_not "no refused system call in pasta's log" \
 	grep -q "not allowed by our seccomp filter" "$TEST_TMP/pasta.log"
