@@ -26,6 +26,7 @@ override CFLAGS += $(BASE_CFLAGS) $(HARDEN_CFLAGS) -MMD -MP
 override LDFLAGS += $(HARDEN_LDFLAGS)
 
 .PHONY: all clean install uninstall check lint unit tidy cppcheck asan bench
+.PHONY: valgrind
 .PHONY: fuzz fuzz-replay
 
 all: passt pasta
@@ -43,7 +44,7 @@ pasta: passt
 seccomp.h: seccomp.sh $(SRCS)
 	./seccomp.sh $@ $(CC) $(SRCS)
 
-isolation.o asan/isolation.o: seccomp.h
+isolation.o asan/isolation.o valgrind/isolation.o: seccomp.h
 
 -include $(SRCS:.c=.d)
 
@@ -59,7 +60,7 @@ unit: $(UNIT_BINS)
 	test/run unit
 
 # Everything that runs without opt-in: unit, namespace, passt and guest tests
-check: all $(UNIT_BINS)
+check: all valgrind $(UNIT_BINS)
 	test/run all
 
 lint: tidy cppcheck
@@ -96,6 +97,32 @@ asan/pasta: asan/passt
 
 -include $(ASAN_OBJS:.o=.d)
 
+# Same sources, built for valgrind, into valgrind/: objects valgrind/*.o,
+# binary valgrind/passt, link valgrind/pasta. -O1 -g, frame pointers, no
+# _FORTIFY_SOURCE (its checked variants of memcpy() and friends only get in
+# the way of valgrind's own replacements). PASST_VALGRIND marks this build:
+# pasta's ns_call() switches network namespace in our own task (valgrind
+# can't follow the clone() it uses otherwise: see pasta.c), and valgrind
+# makes system calls on our behalf (signals, its own memory mappings, reading
+# the binary): a seccomp filter has to allow those, and setns() in our own
+# task, in this build only. Run by test/ns/95-valgrind.sh (make check).
+VALGRIND_FLAGS := -g -O1 -fno-omit-frame-pointer -DPASST_VALGRIND
+VALGRIND_OBJS := $(addprefix valgrind/,$(OBJS))
+
+valgrind: valgrind/passt valgrind/pasta
+
+valgrind/%.o: %.c
+	@mkdir -p valgrind
+	$(CC) $(BASE_CFLAGS) $(VALGRIND_FLAGS) -MMD -MP -c -o $@ $<
+
+valgrind/passt: $(VALGRIND_OBJS)
+	$(CC) $(VALGRIND_FLAGS) -o $@ $(VALGRIND_OBJS)
+
+valgrind/pasta: valgrind/passt
+	ln -sf passt $@
+
+-include $(VALGRIND_OBJS:.o=.d)
+
 install: all
 	mkdir -p $(DESTDIR)$(bindir) $(DESTDIR)$(man1dir)
 	cp -f passt $(DESTDIR)$(bindir)/passt
@@ -124,4 +151,4 @@ fuzz-replay:
 
 clean:
 	rm -f passt pasta *.o *.d seccomp.h
-	rm -rf test/unit/bin asan
+	rm -rf test/unit/bin asan valgrind
