@@ -69,6 +69,42 @@ static char ns_stack[NS_STACK_SIZE] __attribute__((aligned(64)));
 /* Write end of the pipe the spawned command waits on, -1 if none */
 static int pasta_release_fd = -1;
 
+#ifdef PASST_VALGRIND
+/* valgrind implements clone() only for threads, fork() and vfork(), not for a
+ * child sharing our memory and file descriptors but not our filesystem
+ * information, as the one below: it gives up on the first call. In this build
+ * only, switch network namespace back and forth in our own task instead. That
+ * needs CAP_SYS_ADMIN over both network namespaces: pasta run as root of a
+ * user namespace owning both, attached to the target (test/ns/95-valgrind.sh),
+ * and no user namespace to join.
+ */
+int ns_call(const struct ctx *c, int (*fn)(void *arg), void *arg)
+{
+	static int own_netns = -1;
+	int ret;
+
+	if (c->pasta_netns_fd < 0)
+		return -EBADF;
+	if (!c->netns_only && c->pasta_userns_fd >= 0)
+		return -EOPNOTSUPP;	/* can't come back from a user namespace */
+
+	if (own_netns < 0) {
+		own_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (own_netns < 0)
+			return -errno;
+	}
+
+	if (setns(c->pasta_netns_fd, CLONE_NEWNET))
+		return -errno;
+
+	ret = fn(arg);
+
+	if (setns(own_netns, CLONE_NEWNET))
+		die_perror("Couldn't return to our network namespace");
+
+	return ret;
+}
+#else /* !PASST_VALGRIND */
 /**
  * struct ns_call_arg - Function to call in the target namespace, and result
  * @c:		Execution context
@@ -148,6 +184,7 @@ int ns_call(const struct ctx *c, int (*fn)(void *arg), void *arg)
 
 	return a.ret;
 }
+#endif /* !PASST_VALGRIND */
 
 /**
  * pasta_write_file() - Write a string to a file (procfs, sysfs)
