@@ -12,6 +12,7 @@ pkgs=(
 	build-essential make gcc clang clang-tidy cppcheck	# build, lint
 	libclang-rt-14-dev					# fuzzing
 	iproute2 util-linux procps				# namespaces
+	valgrind						# test/ns/95-valgrind.sh
 	socat iperf3 busybox-static iputils-ping jq python3	# test tools
 	tcpdump isc-dhcp-client dhcpcd-base			# DHCP clients
 	qemu-system-x86						# guest tests
