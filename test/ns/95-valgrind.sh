@@ -11,7 +11,8 @@
 # passt: in the test's host namespace, tapclient as the guest: ARP, NDP,
 # ICMP and ICMPv6 echo to the gateway and beyond, UDP to an echo server in
 # the remote namespace, a TCP connection with data echoed both ways and
-# closed with FIN.
+# closed with FIN, UDP and TCP to a closed port (ICMP error, RST), a capture
+# file.
 #
 # pasta: valgrind can't follow the clone() that ns_call() uses to open
 # sockets in the namespace (memory and descriptors shared, filesystem
@@ -25,15 +26,18 @@
 #   test host netns          pasta's host netns (user ns U)   target (U)
 #   vg0 203.0.113.129/25 <-> eth0 203.0.113.130/25       tap eth0 (copied)
 #       2001:db8:5::1/64          2001:db8:5::2/64
-#   servers on HOST4,                                  servers, clients
-#   HOST6, 203.0.113.129
+#   servers on HOST4, HOST6                            servers, clients
 #
-# Through it: ping, UDP and TCP (2 MiB each way, SHA-256 checked) from the
+# Through it: ping, UDP and TCP (8 MiB each way, SHA-256 checked) from the
 # target to the host netns (tap) and back through -u/-t, spliced UDP and TCP
 # both ways between the loopbacks (-u/-t from pasta's side, -U/-T from the
-# target). Not covered under valgrind: spawning a command in new namespaces
-# (pasta -- CMD, the default) and joining another user namespace, i.e. the
-# real ns_call(); the rest of the tests cover those with the normal build.
+# target), 100 connections at once (tap and spliced), closed ports (TCP
+# RST, ICMP port unreachable), DNS through --dns-forward, a DHCP exchange,
+# a capture file.
+#
+# Not covered under valgrind: spawning a command in new namespaces (pasta --
+# CMD, the default) and joining another user namespace, that is, the real
+# ns_call(); the other tests cover those with the normal build.
 #
 # Skipped (status 77) if valgrind isn't installed (test/install-deps.sh).
 #
@@ -61,7 +65,7 @@ VG="valgrind --error-exitcode=99 --leak-check=full
 	--max-stackframe=4194304 --suppressions=$TOP/test/valgrind.supp"
 E="python3 $TOP/test/lib/udpecho.py"
 MAC=02:00:00:00:00:01
-SIZE=$((2 * 1024 * 1024))
+SIZE=$((8 * 1024 * 1024))
 
 # vg_stop() - SIGTERM to a daemon under valgrind, check its verdict
 # $1: name given to bg_start (its output holds valgrind's report)
@@ -91,7 +95,8 @@ wait_port -r udp 5001 5 || fail "remote UDP echo server not up"
 wait_port -r tcp 7000 5 || fail "remote TCP echo server not up"
 
 SOCK="$TEST_TMP/passt.sock"
-bg_start passt as_user $VG "$PASST" -f -d -s "$SOCK" --dns "$DNS4"
+bg_start passt as_user $VG "$PASST" -f -d -s "$SOCK" --dns "$DNS4" \
+	--pcap "$TEST_TMP/passt.pcap"
 wait_for 30 test -S "$SOCK" || fail "passt did not create $SOCK"
 
 cat >"$TEST_TMP/script" <<EOF
@@ -109,6 +114,8 @@ udp4 $MAC @GW $HOST4 $FAR4 40001 5001 100
 expect udp4 $FAR4 5001 40001
 udp4 $MAC @GW $HOST4 $FAR4 40001 5001 1400
 expect udp4 $FAR4 5001 40001
+udp4 $MAC @GW $HOST4 $FAR4 40003 5999 10
+expect icmp4 3
 tcp-conn t $MAC @GW $HOST4 $FAR4 40002 7000
 send-tcp t flags S seq 1000 win 65535 mss 1460 ws 7 sackok
 expect tcp t flags SA ack 1001 save-seq r
@@ -120,11 +127,15 @@ tcp-recv t r+1401 pat 1400 1400 ack 3801 mss 1460
 send-tcp t flags FA seq 3801 ack r+2801
 expect tcp t has F seq r+2801 ack 3802
 send-tcp t seq 3802 ack r+2802
+tcp-conn c $MAC @GW $HOST4 $FAR4 40004 5999
+send-tcp c flags S seq 5000 win 65535 mss 1460
+expect tcp c has R
 EOF
 "$TAPCLIENT" -t 10000 "$SOCK" "$TEST_TMP/script" >"$TEST_TMP/tapclient.out" 2>&1
 rc=$?
 cat "$TEST_TMP/tapclient.out"
 check_eq "$rc" 0 "passt: tapclient through ARP, NDP, ICMP, UDP, TCP"
+check "passt: frames in the capture file" test -s "$TEST_TMP/passt.pcap"
 sleep 1
 vg_stop passt
 
@@ -176,8 +187,12 @@ bg_start ltcp as_user $HN_ENTER $TCPTOOL srv-echo 127.0.0.1 7102
 wait_port udp 5002 5 && wait_port tcp 7001 5 ||
 	fail "servers in the host namespace not up"
 
-bg_start pasta as_user $HN_ENTER $VG "$PASTA" -f -d --config-net --dns "$DNS4" \
-	-u 6001 -t 9001 -U 7101 -T 7102 "$NS_PID"
+bg_start hdns $TCPTOOL srv-dns "$HOST4" 53 203.0.113.77
+wait_port tcp 53 5 || fail "DNS server in the host namespace not up"
+
+bg_start pasta as_user $HN_ENTER $VG "$PASTA" -f -d --config-net \
+	--dns "$DNS4" --dns-forward 198.51.100.53 --dns-host "$HOST4" \
+	--pcap "$TEST_TMP/pasta.pcap" -u 6001 -t 9001 -U 7101 -T 7102 "$NS_PID"
 wait_for 30 in_ns sh -c 'ip -o addr show scope global | grep -q . &&
 	[ -z "$(ip -6 addr show tentative)" ]' ||
 	fail "pasta: no global address in the target namespace"
@@ -194,7 +209,8 @@ cat >"$TEST_TMP/uecho.py" <<'EOF'
 # uecho.py ADDR PORT [N]: N datagrams (default 3) to an echo server, each
 # answered with the same bytes
 import os, socket, sys
-a, p, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3] if len(sys.argv) > 3 else 3)
+a, p = sys.argv[1], int(sys.argv[2])
+n = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET,
                   socket.SOCK_DGRAM)
 s.settimeout(10)
@@ -230,7 +246,26 @@ check_ok "pasta: TCP spliced, pasta's loopback -> target, $SIZE bytes" \
 	in_hn timeout 60 $TCPTOOL big 127.0.0.1 9001 "$SIZE"
 check_ok "pasta: TCP spliced, target's loopback -> pasta's (-T)" \
 	in_ns timeout 60 $TCPTOOL big 127.0.0.1 7102 "$SIZE"
-check_ok "pasta: TCP spliced, a few more connections" \
-	in_ns timeout 30 $TCPTOOL seq 127.0.0.1 7102 5
+check_ok "pasta: TCP, 100 connections at once through the tap" \
+	in_ns timeout 60 $TCPTOOL par "$HOST4" 7001 100
+check_ok "pasta: TCP spliced, 100 connections at once" \
+	in_ns timeout 60 $TCPTOOL par 127.0.0.1 7102 100
+
+check_ok "pasta: refused TCP connection to a closed port" \
+	in_ns timeout 30 $TCPTOOL refused "$HOST4" 5999
+check_eq "$(in_ns python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.connect(("'"$HOST4"'", 5999))
+s.send(b"x")
+try:
+    s.recv(10)
+except ConnectionRefusedError:
+    print("refused")')" refused "pasta: UDP to a closed port refused"
+check_ok "pasta: DNS over TCP through --dns-forward" \
+	in_ns timeout 30 $TCPTOOL dnsq 198.51.100.53 example.org 203.0.113.77
+check "pasta: DHCP answered (busybox udhcpc)" \
+	in_ns busybox udhcpc -i eth0 -n -q -f -t 4 -T 1 -s /bin/true
+check "pasta: frames in the capture file" test -s "$TEST_TMP/pasta.pcap"
 sleep 1
 vg_stop pasta
