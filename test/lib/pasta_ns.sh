@@ -5,6 +5,7 @@
 #
 #	. "$TOP/test/lib/pasta_ns.sh"
 #	pasta_start pasta --config-net --dns "$DNS4" -t 8080
+#	pasta_start_nofile 512 pasta ...	# with few descriptors
 #	in_ns ip addr			# runs as the namespace's root
 #	in_ns_bg srv python3 ...	# background, like bg_start
 #	pasta_stop pasta
@@ -45,6 +46,21 @@ pasta_start() {
 	wait_for 10 in_ns sh -c 'ip -o addr show scope global | grep -q . &&
 		[ -z "$(ip -6 addr show tentative)" ]' ||
 		fail "pasta ($_pn): no global address in the namespace"
+}
+
+# pasta_start_nofile() - pasta_start with a limit on open files, soft and
+# hard (pasta raises its soft limit to the hard one), set with prlimit
+# before pasta runs: the test may not change another uid's limits
+# $1: limit, rest: as pasta_start
+pasta_start_nofile() {
+	_lim=$1; shift
+	printf '#!/bin/sh\nexec prlimit --nofile=%s:%s %s "$@"\n' \
+		"$_lim" "$_lim" "$PASTA" >"$TEST_TMP/bin/pasta-nofile"
+	chmod 0755 "$TEST_TMP/bin/pasta-nofile"
+	_real=$PASTA
+	PASTA="$TEST_TMP/bin/pasta-nofile"
+	pasta_start "$@"
+	PASTA=$_real
 }
 
 # pasta_stop() - Stop pasta by PID, fail if it was already gone
