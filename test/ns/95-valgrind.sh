@@ -30,8 +30,8 @@
 #
 # Through it: ping, UDP and TCP (8 MiB each way, SHA-256 checked) from the
 # target to the host netns (tap) and back through -u/-t, spliced UDP and TCP
-# both ways between the loopbacks (-u/-t from pasta's side, -U/-T from the
-# target), 100 connections at once (tap and spliced), closed ports (TCP
+# both ways between the loopbacks (-u/-t from pasta's side, -U/-T auto
+# from the target), 100 connections at once (tap and spliced), closed ports (TCP
 # RST, ICMP port unreachable), DNS through --dns-forward, a DHCP exchange,
 # a capture file.
 #
@@ -192,7 +192,7 @@ wait_port tcp 53 5 || fail "DNS server in the host namespace not up"
 
 bg_start pasta as_user $HN_ENTER $VG "$PASTA" -f -d --config-net \
 	--dns "$DNS4" --dns-forward 198.51.100.53 --dns-host "$HOST4" \
-	--pcap "$TEST_TMP/pasta.pcap" -u 6001 -t 9001 -U 7101 -T 7102 "$NS_PID"
+	--pcap "$TEST_TMP/pasta.pcap" -u 6001 -t 9001 -U auto -T auto "$NS_PID"
 wait_for 30 in_ns sh -c 'ip -o addr show scope global | grep -q . &&
 	[ -z "$(ip -6 addr show tentative)" ]' ||
 	fail "pasta: no global address in the target namespace"
@@ -204,6 +204,9 @@ wait_for 5 in_ns sh -c "grep -q ':1771 ' /proc/net/udp" &&
 	ns_wait_port 9001 5 || fail "servers in the target namespace not up"
 wait_for 10 in_hn sh -c "grep -q ':1771 ' /proc/net/udp" ||
 	fail "pasta does not listen on UDP 6001"
+# -U auto, -T auto: the servers on pasta's loopback, found by its scans
+wait_for 10 in_ns sh -c "grep -q ':1BBD ' /proc/net/udp" &&
+	ns_wait_port 7102 10 || fail "auto: 7101/UDP, 7102/TCP not forwarded"
 
 cat >"$TEST_TMP/uecho.py" <<'EOF'
 # uecho.py ADDR PORT [N]: N datagrams (default 3) to an echo server, each
