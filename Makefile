@@ -81,21 +81,27 @@ cppcheck: seccomp.h
 # test/fuzz/README.md); everything else is reported, and ASan aborts.
 ASAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize=alignment \
 	-fno-omit-frame-pointer
-ASAN_OBJS := $(addprefix asan/,$(OBJS))
 
-asan: asan/passt asan/pasta
+# variant_rules - Rules for a build of the same sources into a directory:
+# objects DIR/*.o, binary DIR/passt, link DIR/pasta
+# $(1): directory (and target name), $(2): name of the variable with flags
+define variant_rules
+$(1): $(1)/passt $(1)/pasta
 
-asan/%.o: %.c
-	@mkdir -p asan
-	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
+$(1)/%.o: %.c
+	@mkdir -p $(1)
+	$$(CC) $$(BASE_CFLAGS) $$($(2)) -MMD -MP -c -o $$@ $$<
 
-asan/passt: $(ASAN_OBJS)
-	$(CC) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS)
+$(1)/passt: $(addprefix $(1)/,$(OBJS))
+	$$(CC) $$($(2)) -o $$@ $(addprefix $(1)/,$(OBJS))
 
-asan/pasta: asan/passt
-	ln -sf passt $@
+$(1)/pasta: $(1)/passt
+	ln -sf passt $$@
 
--include $(ASAN_OBJS:.o=.d)
+-include $(addprefix $(1)/,$(OBJS:.o=.d))
+endef
+
+$(eval $(call variant_rules,asan,ASAN_FLAGS))
 
 # Same sources, built for valgrind, into valgrind/: objects valgrind/*.o,
 # binary valgrind/passt, link valgrind/pasta. -O1 -g, frame pointers, no
@@ -107,21 +113,8 @@ asan/pasta: asan/passt
 # the binary): a seccomp filter has to allow those, and setns() in our own
 # task, in this build only. Run by test/ns/95-valgrind.sh (make check).
 VALGRIND_FLAGS := -g -O1 -fno-omit-frame-pointer -DPASST_VALGRIND
-VALGRIND_OBJS := $(addprefix valgrind/,$(OBJS))
 
-valgrind: valgrind/passt valgrind/pasta
-
-valgrind/%.o: %.c
-	@mkdir -p valgrind
-	$(CC) $(BASE_CFLAGS) $(VALGRIND_FLAGS) -MMD -MP -c -o $@ $<
-
-valgrind/passt: $(VALGRIND_OBJS)
-	$(CC) $(VALGRIND_FLAGS) -o $@ $(VALGRIND_OBJS)
-
-valgrind/pasta: valgrind/passt
-	ln -sf passt $@
-
--include $(VALGRIND_OBJS:.o=.d)
+$(eval $(call variant_rules,valgrind,VALGRIND_FLAGS))
 
 install: all
 	mkdir -p $(DESTDIR)$(bindir) $(DESTDIR)$(man1dir)

@@ -31,6 +31,7 @@
 # Helpers (details above each function):
 #	need_daemon, need_tapclient, need_cmd TOOL...
 #	tap_script_neigh MAC	tapclient lines learning the gateway's MACs
+#	tapclient_run SOCKET SCRIPT MS WHAT...	the frame-level client, checked
 #	run_remote CMD...	in the remote netns
 #	as_user CMD...		as $TEST_UID, no capabilities
 #	bg_start NAME [as_user|run_remote] CMD...; bg_pid, bg_alive, bg_stop,
@@ -288,6 +289,18 @@ tap_script_neigh() {
 	printf '%s\n' "arp-request $1 $HOST4 $GW4" \
 		"expect arp-reply $GW4 save-mac GW" \
 		"ns6 $1 $HOST6 $GW6" "expect na6 $GW6 save-mac GW6"
+}
+
+# tapclient_run() - Run the frame-level client on a script, show what it
+# printed, fail unless every expectation was met
+# $1: passt's socket, $2: script, $3: time-out of each expectation (ms),
+# rest: what it checks
+tapclient_run() {
+	_ts=$1 _tf=$2 _tt=$3; shift 3
+	"$TAPCLIENT" -t "$_tt" "$_ts" "$_tf" >"$_tf.out" 2>&1
+	_trc=$?
+	cat "$_tf.out"
+	check_eq "$_trc" 0 "$*: tapclient status"
 }
 
 # need_cmd() - Fail clearly if a tool is missing

@@ -99,17 +99,8 @@ bg_start passt as_user $VG "$PASST" -f -d -s "$SOCK" --dns "$DNS4" \
 	--pcap "$TEST_TMP/passt.pcap"
 wait_for 30 test -S "$SOCK" || fail "passt did not create $SOCK"
 
-cat >"$TEST_TMP/script" <<EOF
-arp-request $MAC $HOST4 $GW4
-expect arp-reply $GW4 save-mac GW
-ns6 $MAC $HOST6 $GW6
-expect na6 $GW6 save-mac GW6
-ping4 $MAC @GW $HOST4 $GW4 0x1234 1 56
-expect echo4-reply $GW4 0x1234 1 56
-ping4 $MAC @GW $HOST4 $FAR4 0x4321 1 1000
-expect echo4-reply $FAR4 0x4321 1 1000
-ping6 $MAC @GW6 $HOST6 $FAR6 0x5432 1 1200
-expect echo6-reply $FAR6 0x5432 1 1200
+tap_script_neigh "$MAC" >"$TEST_TMP/script"
+cat >>"$TEST_TMP/script" <<EOF
 udp4 $MAC @GW $HOST4 $FAR4 40001 5001 100
 expect udp4 $FAR4 5001 40001
 udp4 $MAC @GW $HOST4 $FAR4 40001 5001 1400
@@ -130,11 +121,13 @@ send-tcp t seq 3802 ack r+2802
 tcp-conn c $MAC @GW $HOST4 $FAR4 40004 5999
 send-tcp c flags S seq 5000 win 65535 mss 1460
 expect tcp c has R
+ping4 $MAC @GW $HOST4 $FAR4 0x4321 1 1000
+expect echo4-reply $FAR4 0x4321 1 1000
+ping6 $MAC @GW6 $HOST6 $FAR6 0x5432 1 1200
+expect echo6-reply $FAR6 0x5432 1 1200
 EOF
-"$TAPCLIENT" -t 10000 "$SOCK" "$TEST_TMP/script" >"$TEST_TMP/tapclient.out" 2>&1
-rc=$?
-cat "$TEST_TMP/tapclient.out"
-check_eq "$rc" 0 "passt: tapclient through ARP, NDP, ICMP, UDP, TCP"
+tapclient_run "$SOCK" "$TEST_TMP/script" 10000 \
+	"passt: ARP, NDP, UDP, TCP, ICMP"
 check "passt: frames in the capture file" test -s "$TEST_TMP/passt.pcap"
 sleep 1
 vg_stop passt
