@@ -11,8 +11,8 @@
 # passt: in the test's host namespace, tapclient as the guest: ARP, NDP,
 # ICMP and ICMPv6 echo to the gateway and beyond, UDP to an echo server in
 # the remote namespace, a TCP connection with data echoed both ways and
-# closed with FIN, UDP and TCP to a closed port (ICMP error, RST), a capture
-# file.
+# closed with FIN, UDP and TCP to a closed port (ICMP error, RST), echo
+# requests as IP fragments (in order, reversed), a capture file.
 #
 # pasta: valgrind can't follow the clone() that ns_call() uses to open
 # sockets in the namespace (memory and descriptors shared, filesystem
@@ -28,7 +28,8 @@
 #       2001:db8:5::1/64          2001:db8:5::2/64
 #   servers on HOST4, HOST6                            servers, clients
 #
-# Through it: ping, UDP and TCP (8 MiB each way, SHA-256 checked) from the
+# Through it, at MTU 1500 (-m): ping, UDP (datagrams up to 3100 bytes: IP
+# fragments both ways) and TCP (8 MiB each way, SHA-256 checked) from the
 # target to the host netns (tap) and back through -u/-t, spliced UDP and TCP
 # both ways between the loopbacks (-u/-t from pasta's side, -U/-T auto
 # from the target), 100 connections at once (tap and spliced), closed ports (TCP
@@ -125,6 +126,12 @@ ping4 $MAC @GW $HOST4 $FAR4 0x4321 1 1000
 expect echo4-reply $FAR4 0x4321 1 1000
 ping6 $MAC @GW6 $HOST6 $FAR6 0x5432 1 1200
 expect echo6-reply $FAR6 0x5432 1 1200
+frag 512
+ping4 $MAC @GW $HOST4 $FAR4 0x4444 1 3000
+expect echo4-reply $FAR4 0x4444 1 3000
+frag 512 rev
+ping6 $MAC @GW6 $HOST6 $FAR6 0x6666 1 3000
+expect echo6-reply $FAR6 0x6666 1 3000
 EOF
 tapclient_run "$SOCK" "$TEST_TMP/script" 10000 \
 	"passt: ARP, NDP, UDP, TCP, ICMP"
@@ -185,7 +192,8 @@ wait_port tcp 53 5 || fail "DNS server in the host namespace not up"
 
 bg_start pasta as_user $HN_ENTER $VG "$PASTA" -f -d --config-net \
 	--dns "$DNS4" --dns-forward 198.51.100.53 --dns-host "$HOST4" \
-	--pcap "$TEST_TMP/pasta.pcap" -u 6001 -t 9001 -U auto -T auto "$NS_PID"
+	--pcap "$TEST_TMP/pasta.pcap" -m 1500 -u 6001 -t 9001 -U auto -T auto \
+	"$NS_PID"
 wait_for 30 in_ns sh -c 'ip -o addr show scope global | grep -q . &&
 	[ -z "$(ip -6 addr show tentative)" ]' ||
 	fail "pasta: no global address in the target namespace"
@@ -212,7 +220,7 @@ s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET,
 s.settimeout(10)
 s.connect((a, p))
 for i in range(n):
-    d = os.urandom(100 + i * 700)
+    d = os.urandom(100 + i * 1500)
     s.send(d)
     if s.recv(70000) != d:
         print("FAIL mismatch")

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# test/ns/42-udp-flood.sh - A UDP flood from pasta's namespace (issue 8)
+# test/ns/43-udp-flood.sh - A UDP flood from pasta's namespace (issue 8)
 #
 # From the namespace, through the tap, with raw sockets (any source port,
 # nothing bound):
