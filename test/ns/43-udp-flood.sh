@@ -181,7 +181,8 @@ check_ok "new TCP connections after the flood" \
 daemon_alive pasta
 
 n=$(wc -l <"$LOG")
-log "pasta's log after the flood: $n lines; most repeated: $(log_repeats "$LOG")"
+log "pasta's log after the flood: $n lines;" \
+	"most repeated: $(log_repeats "$LOG")"
 check "pasta's log holds no line per datagram or flow ($n lines)" \
 	[ "$n" -lt 50 ]
 pasta_stop pasta
@@ -209,7 +210,8 @@ daemon_alive pasta2
 
 refused=$(grep -c "Out of file descriptors" "$LOG.2")
 most=$(( (t1 - t0) / 5 + 2 ))
-log "pasta's log: $(wc -l <"$LOG.2") lines, $refused on descriptors in $((t1 - t0)) s"
+log "pasta's log: $(wc -l <"$LOG.2") lines, $refused on descriptors" \
+	"in $((t1 - t0)) s"
 grep "Out of file descriptors\|suppressed" "$LOG.2" | sed 's/^/#   /'
 check "refusals logged ($refused times)" [ "$refused" -ge 1 ]
 check "refusals logged at most once per 5 s ($refused <= $most)" \

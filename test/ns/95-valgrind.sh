@@ -31,8 +31,8 @@
 # Through it, at MTU 1500 (-m): ping, UDP (datagrams up to 3100 bytes: IP
 # fragments both ways) and TCP (8 MiB each way, SHA-256 checked) from the
 # target to the host netns (tap) and back through -u/-t, spliced UDP and TCP
-# both ways between the loopbacks (-u/-t from pasta's side, -U/-T auto
-# from the target), 100 connections at once (tap and spliced), closed ports (TCP
+# both ways between the loopbacks (-u/-t from pasta's side, -U/-T auto from
+# the target), 100 connections at once (tap and spliced), closed ports (TCP
 # RST, ICMP port unreachable), DNS through --dns-forward, a DHCP exchange,
 # a capture file.
 #
