@@ -11,8 +11,9 @@
 #    remote), fewer if the limit on open files is lower than that (a socket
 #    per flow; the test can't raise it without CAP_SYS_RESOURCE). The
 #    transfer completes intact; afterwards pasta answers a new UDP echo and
-#    new TCP connections; its log (default level) holds no line per
-#    datagram, nor per flow.
+#    new TCP connections, stays idle (under 10% of a CPU) with the flows
+#    still open, and its log (default level) holds no line per datagram,
+#    nor per flow.
 # 2. The same flood with pasta's descriptors limited to 4096 (prlimit, soft
 #    and hard): most of the 20000 flows are refused. pasta says so at most
 #    once per 5 s (log.h, LOG_RATELIMIT_SEC), not once per datagram; a UDP
@@ -179,6 +180,20 @@ check_eq "$r" "answered 3 of 3" "UDP echo through new flows after the flood"
 check_ok "new TCP connections after the flood" \
 	in_ns timeout 30 $TCPTOOL seq "$FAR4" 7000 5
 daemon_alive pasta
+
+# With the flood's flows still there (they last 180 s), and no traffic,
+# pasta has nothing to do: no work may grow with the number of flows (as
+# reading /proc/net/udp for "auto" once did: two thirds of the CPU)
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+t0=$(cpu_ticks "$(bg_pid pasta)")
+sleep 3
+used=$(( $(cpu_ticks "$(bg_pid pasta)") - t0 ))
+hz=$(getconf CLK_TCK)
+log "pasta used $used CPU ticks in 3 s at rest, $fds descriptors open"
+check "pasta idle with the flood's flows open ($used <= $((hz * 3 / 10)))" \
+	[ "$used" -le $((hz * 3 / 10)) ]
 
 n=$(wc -l <"$LOG")
 log "pasta's log after the flood: $n lines;" \
