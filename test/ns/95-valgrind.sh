@@ -59,7 +59,7 @@ NS_PASST_SRC=${VALGRIND_BIN:-$TOP/valgrind/passt}
 	fail "no valgrind build at $NS_PASST_SRC: run make valgrind"
 need_daemon
 need_tapclient
-need_cmd python3 nsenter unshare
+need_cmd python3 nsenter unshare busybox ping
 
 VG="valgrind --error-exitcode=99 --leak-check=full
 	--errors-for-leak-kinds=definite --track-fds=no --show-reachable=no
