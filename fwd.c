@@ -431,6 +431,7 @@ static void fwd_scan_file(int fd, bool udp, unsigned long *map)
  */
 static int fwd_scan_diag(int fd, bool udp, bool v6, unsigned long *map)
 {
+	/* #syscalls:pasta send|sendto recv|recvfrom */
 	static char buf[1 << 16] __attribute__((aligned(NLMSG_ALIGNTO)));
 	static uint32_t seq;
 	struct {

@@ -458,6 +458,15 @@ static void seccomp_sigsys(int sig, siginfo_t *info, void *uctx)
 	_exit(EXIT_FAILURE);
 }
 
+/* valgrind builds (PASST_VALGRIND) only: what valgrind itself calls while
+ * running us (memory for its translations, signal set-up, its own log)
+ * #syscalls:valgrind mmap munmap mprotect madvise brk mremap
+ * #syscalls:valgrind rt_sigprocmask rt_sigaction rt_sigtimedwait sigaltstack
+ * #syscalls:valgrind getpid gettid tgkill kill futex exit getrandom
+ * #syscalls:valgrind readlink openat open fstat newfstatat lseek pread64
+ * #syscalls:valgrind getcwd dup2 dup fcntl prctl unlink unlinkat close write
+ */
+
 /**
  * seccomp_allow_list() - Append allowed calls to the program being built
  * @n:		Number of instructions so far, updated

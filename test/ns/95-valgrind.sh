@@ -61,7 +61,7 @@ need_daemon
 need_tapclient
 need_cmd python3 nsenter unshare busybox ping
 
-VG="valgrind --error-exitcode=99 --leak-check=full
+VG="valgrind --error-exitcode=99 --leak-check=full --vgdb=no
 	--errors-for-leak-kinds=definite --track-fds=no --show-reachable=no
 	--max-stackframe=4194304 --suppressions=$TOP/test/valgrind.supp"
 E="python3 $TOP/test/lib/udpecho.py"
