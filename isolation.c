@@ -411,9 +411,16 @@ static int isolate_landlock(const struct ctx *c)
 /* x86_64 also takes x32 calls, numbered from this bit up: never ours */
 #define SECCOMP_X32_BIT		0x40000000
 
-#ifdef PASST_VALGRIND
+/* Builds for analysis tools add the calls the tools make on our behalf */
+#if defined(PASST_VALGRIND)
+#define seccomp_allow_tool	seccomp_allow_valgrind
+#elif defined(PASST_SANITIZER)
+#define seccomp_allow_tool	seccomp_allow_sanitizer
+#endif
+
+#ifdef seccomp_allow_tool
 #define SECCOMP_MAX_ALLOW	(ARRAY_SIZE(seccomp_allow_pasta) +	\
-				 ARRAY_SIZE(seccomp_allow_valgrind))
+				 ARRAY_SIZE(seccomp_allow_tool))
 #else
 #define SECCOMP_MAX_ALLOW	ARRAY_SIZE(seccomp_allow_pasta)
 #endif
@@ -467,6 +474,14 @@ static void seccomp_sigsys(int sig, siginfo_t *info, void *uctx)
  * #syscalls:valgrind getcwd dup2 dup fcntl prctl unlink unlinkat close write
  */
 
+/* ASan and UBSan builds (PASST_SANITIZER) only: what their run-time calls to
+ * report an error (memory for the report, reading our mappings, aborting)
+ * #syscalls:sanitizer mmap munmap mprotect madvise getpid gettid tgkill
+ * #syscalls:sanitizer rt_sigprocmask rt_sigaction sigaltstack prctl futex
+ * #syscalls:sanitizer openat readlink read write close sched_yield exit
+ * #syscalls:sanitizer fstat newfstatat getrlimit prlimit64 uname
+ */
+
 /**
  * seccomp_allow_list() - Append allowed calls to the program being built
  * @n:		Number of instructions so far, updated
@@ -504,8 +519,8 @@ static size_t seccomp_build(int mode)
 					    ARRAY_SIZE(seccomp_allow_passt);
 	size_t n = 0, done = 0, total = count;
 
-#ifdef PASST_VALGRIND
-	total += ARRAY_SIZE(seccomp_allow_valgrind);
+#ifdef seccomp_allow_tool
+	total += ARRAY_SIZE(seccomp_allow_tool);
 #endif
 	/* Calls from another architecture's table: kill */
 	seccomp_prog[n++] = (struct sock_filter)
@@ -526,9 +541,9 @@ static size_t seccomp_build(int mode)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 #endif
 	seccomp_allow_list(&n, list, count, total, &done);
-#ifdef PASST_VALGRIND
-	seccomp_allow_list(&n, seccomp_allow_valgrind,
-			   ARRAY_SIZE(seccomp_allow_valgrind), total, &done);
+#ifdef seccomp_allow_tool
+	seccomp_allow_list(&n, seccomp_allow_tool,
+			   ARRAY_SIZE(seccomp_allow_tool), total, &done);
 #endif
 	/* Anything else: SIGSYS, seccomp_sigsys() logs it and exits */
 	seccomp_prog[n++] = (struct sock_filter)

@@ -9,8 +9,9 @@
 #
 #	#syscalls[:MODE] NAME[|ALT...] ...
 #
-# where MODE is "passt" or "pasta" (both modes if absent) or "valgrind"
-# (only in builds for valgrind, which makes calls of its own on our behalf).
+# where MODE is "passt" or "pasta" (both modes if absent), "valgrind" or
+# "sanitizer" (only in builds for valgrind, or with ASan and UBSan, whose
+# run-times make calls of their own on our behalf).
 # A NAME must exist on the architecture we build for (the build fails
 # otherwise, so a typo can't silently take a permission away); with
 # alternatives, NAME|ALT, at least one must exist, and all that exist are
@@ -78,6 +79,7 @@ emit_mode() {
 	emit_mode passt "$@"
 	emit_mode pasta "$@"
 	emit_mode valgrind "$@"
+	emit_mode sanitizer "$@"
 
 	echo "static const struct seccomp_name {"
 	echo "	long nr;"

@@ -28,7 +28,10 @@
 #define DGRAM_MAX	65535
 #define FRAME_BUF	(ETH_HLEN + 40 + 8 + DGRAM_MAX)
 
-static uint8_t payload[DGRAM_MAX];	/* the datagram's IP payload */
+/* The datagram's IP payload, with room for the fragments the tests send
+ * beyond the largest datagram
+ */
+static uint8_t payload[DGRAM_MAX + 64];
 static uint8_t frame[FRAME_BUF];	/* one fragment at a time */
 static struct timespec now = { .tv_sec = 1000 };
 
