@@ -164,16 +164,18 @@ struct tcp_tap_conn {
  * @s:		Socket of each side
  * @pipe:	Pipe per direction: @pipe[side] carries what @s[side] sent
  * @pending:	Bytes waiting in each pipe
+ * @pipe_size:	Capacity of each pipe
  * @events:	epoll events we currently ask for, per socket
- * @state:	TCP_SPLICE_* bits, see tcp_splice.c
+ * @state:	SPLICE_* bits, see tcp_splice.c
  */
 struct tcp_splice_conn {
 	struct flow_common f;
 	int s[SIDES];
 	int pipe[SIDES][2];
 	uint32_t pending[SIDES];
+	uint32_t pipe_size[SIDES];
 	uint16_t events[SIDES];
-	uint8_t state;
+	uint16_t state;
 };
 
 /**

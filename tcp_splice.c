@@ -13,9 +13,11 @@
  * - From the host's loopback to a port forwarded with -t, and from the
  *   namespace's loopback to a port forwarded with -T.
  * - Both sockets have TCP_NODELAY: latency is the point of this path.
- * - Pipes are grown with F_SETPIPE_SZ (to TCP_SPLICE_PIPE_SIZE, or as far
- *   as the system allows) and a few are kept open ahead of time, so that
- *   setting up a connection costs little.
+ * - Pipes start at the kernel's default size and a few are kept open ahead
+ *   of time; a pipe grows (F_SETPIPE_SZ, up to TCP_SPLICE_PIPE_SIZE or what
+ *   the system allows) the first time a read fills it.  Connections that
+ *   only exchange small messages so never use up the user's pipe quota
+ *   (fs.pipe-user-pages-soft) that bulk transfers need.
  * - Sockets on the namespace's side are opened there ahead of time, many at
  *   a time: a namespace switch (a clone() and two setns()) costs more than
  *   the rest of a short connection together.
@@ -34,6 +36,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -46,8 +49,9 @@
 #include "log.h"
 #include "pasta.h"
 #include "tcp_splice.h"
+#include "util.h"
 
-#define TCP_SPLICE_PIPE_SIZE	(1 << 20)
+#define TCP_SPLICE_PIPE_SIZE	(1 << 20)	/* grown to, at most */
 #define TCP_SPLICE_POOL		16	/* pipes kept ready */
 #define TCP_SPLICE_NS_POOL	64	/* namespace sockets kept ready */
 #define TCP_SPLICE_CONN_TIMEOUT	10	/* seconds to connect the target */
@@ -58,69 +62,112 @@
 #define SPLICE_FIN_RCVD(s)	(1 << (1 + (s)))	/* EOF read from s[s] */
 #define SPLICE_FIN_SENT(s)	(1 << (3 + (s)))	/* shutdown of s[s] */
 #define SPLICE_BLOCKED(s)	(1 << (5 + (s)))	/* s[s] can't take more */
+#define SPLICE_GROWN(s)		(1 << (7 + (s)))	/* pipe[s] grown, tried */
 
 /* Marks a socket as added to epoll in conn->events (not an epoll flag) */
 #define EV_ADDED		0x8000
 
-static int splice_pool[TCP_SPLICE_POOL][2];
+/**
+ * struct splice_pipe - A pipe kept ready
+ * @fd:		Read and write ends
+ * @size:	Capacity
+ */
+struct splice_pipe {
+	int fd[2];
+	uint32_t size;
+};
+
+static struct splice_pipe splice_pool[TCP_SPLICE_POOL];
 static unsigned int splice_pool_count;
-static unsigned int splice_pipe_size = TCP_SPLICE_PIPE_SIZE;
+static int splice_pipe_max = TCP_SPLICE_PIPE_SIZE;
 
 /**
- * tcp_splice_pipe_new() - Open a pipe and make it as large as allowed
- * @p:		File descriptors, set on success
+ * tcp_splice_pipe_new() - Open a pipe at the default size
+ * @p:		File descriptors and capacity, set on success
  *
  * Return: 0 on success, -1 on failure
  */
-static int tcp_splice_pipe_new(int p[2])
+static int tcp_splice_pipe_new(struct splice_pipe *p)
 {
-	/* #syscalls:pasta pipe2 fcntl|fcntl64 */
-	if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
-		return -1;
-	if (fcntl(p[0], F_SETPIPE_SZ, splice_pipe_size) < 0) {
-		int got = fcntl(p[0], F_GETPIPE_SZ);
+	int size;
 
-		if (got > 0)
-			splice_pipe_size = got;		/* keep what we get */
+	/* #syscalls:pasta pipe2 fcntl|fcntl64 */
+	if (pipe2(p->fd, O_NONBLOCK | O_CLOEXEC))
+		return -1;
+	/* Usually 64 KiB, less once the user's quota is used up */
+	if ((size = fcntl(p->fd[0], F_GETPIPE_SZ)) <= 0) {
+		close(p->fd[0]);
+		close(p->fd[1]);
+		return -1;
 	}
+	p->size = size;
 	return 0;
 }
 
 /**
  * tcp_splice_pipe_get() - Take a pipe from the pool, or open one
- * @p:		File descriptors, set on success
+ * @conn:	Connection
+ * @side:	Direction: what @conn->s[side] sends
  *
  * Return: 0 on success, -1 on failure
  */
-static int tcp_splice_pipe_get(int p[2])
+static int tcp_splice_pipe_get(struct tcp_splice_conn *conn,
+			       unsigned int side)
 {
-	if (splice_pool_count) {
-		splice_pool_count--;
-		p[0] = splice_pool[splice_pool_count][0];
-		p[1] = splice_pool[splice_pool_count][1];
-		return 0;
-	}
-	return tcp_splice_pipe_new(p);
+	struct splice_pipe p;
+
+	if (splice_pool_count)
+		p = splice_pool[--splice_pool_count];
+	else if (tcp_splice_pipe_new(&p))
+		return -1;
+
+	conn->pipe[side][0] = p.fd[0];
+	conn->pipe[side][1] = p.fd[1];
+	conn->pipe_size[side] = p.size;
+	if ((int)p.size >= splice_pipe_max)
+		conn->state |= SPLICE_GROWN(side);
+	return 0;
 }
 
 /**
  * tcp_splice_pipe_put() - Give an empty pipe back to the pool, or close it
- * @p:		File descriptors, -1 on return
- * @empty:	The pipe holds no data
+ * @conn:	Connection
+ * @side:	Direction
  */
-static void tcp_splice_pipe_put(int p[2], bool empty)
+static void tcp_splice_pipe_put(struct tcp_splice_conn *conn,
+				unsigned int side)
 {
-	if (p[0] < 0)
+	int *fd = conn->pipe[side];
+
+	if (fd[0] < 0)
 		return;
-	if (empty && splice_pool_count < TCP_SPLICE_POOL) {
-		splice_pool[splice_pool_count][0] = p[0];
-		splice_pool[splice_pool_count][1] = p[1];
-		splice_pool_count++;
+	if (!conn->pending[side] && splice_pool_count < TCP_SPLICE_POOL) {
+		struct splice_pipe *p = &splice_pool[splice_pool_count++];
+
+		p->fd[0] = fd[0];
+		p->fd[1] = fd[1];
+		p->size = conn->pipe_size[side];
 	} else {
-		close(p[0]);
-		close(p[1]);
+		close(fd[0]);
+		close(fd[1]);
 	}
-	p[0] = p[1] = -1;
+	fd[0] = fd[1] = -1;
+}
+
+/**
+ * tcp_splice_pipe_grow() - Grow a pipe that a read filled, once
+ * @conn:	Connection
+ * @side:	Direction
+ */
+static void tcp_splice_pipe_grow(struct tcp_splice_conn *conn,
+				 unsigned int side)
+{
+	int size;
+
+	conn->state |= SPLICE_GROWN(side);
+	size = fcntl(conn->pipe[side][0], F_SETPIPE_SZ, splice_pipe_max);
+	if (size > (int)conn->pipe_size[side])
+		conn->pipe_size[side] = size;
 }
 
 /* Sockets opened in the namespace ahead of time, per family */
@@ -182,7 +229,7 @@ static int tcp_splice_ns_fill(void *arg)
 void tcp_splice_refill(const struct ctx *c)
 {
 	while (splice_pool_count < TCP_SPLICE_POOL &&
-	       !tcp_splice_pipe_new(splice_pool[splice_pool_count]))
+	       !tcp_splice_pipe_new(&splice_pool[splice_pool_count]))
 		splice_pool_count++;
 
 	if (splice_ns_count[0] < TCP_SPLICE_NS_POOL / 2 ||
@@ -196,6 +243,14 @@ void tcp_splice_refill(const struct ctx *c)
  */
 void tcp_splice_init(const struct ctx *c)
 {
+	char buf[32];
+	long max;
+
+	/* What an unprivileged user may grow a pipe to (1 MiB by default) */
+	if (read_file_str("/proc/sys/fs/pipe-max-size", buf, sizeof(buf)) > 0 &&
+	    (max = strtol(buf, NULL, 10)) > 0 && max < splice_pipe_max)
+		splice_pipe_max = max;
+
 	tcp_splice_refill(c);
 }
 
@@ -267,7 +322,7 @@ static void tcp_splice_close(const struct ctx *c,
 			close(conn->s[side]);
 			conn->s[side] = -1;
 		}
-		tcp_splice_pipe_put(conn->pipe[side], !conn->pending[side]);
+		tcp_splice_pipe_put(conn, side);
 	}
 	flow_free((union flow *)conn);
 }
@@ -290,9 +345,11 @@ static int tcp_splice_move(struct tcp_splice_conn *conn, unsigned int from)
 		ssize_t n;
 
 		if (!(conn->state & SPLICE_FIN_RCVD(from)) &&
-		    conn->pending[from] < splice_pipe_size) {
-			n = splice(conn->s[from], NULL, p[1], NULL,
-				   splice_pipe_size - conn->pending[from],
+		    conn->pending[from] < conn->pipe_size[from]) {
+			uint32_t want = conn->pipe_size[from] -
+					conn->pending[from];
+
+			n = splice(conn->s[from], NULL, p[1], NULL, want,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n == 0) {
 				conn->state |= SPLICE_FIN_RCVD(from);
@@ -300,6 +357,9 @@ static int tcp_splice_move(struct tcp_splice_conn *conn, unsigned int from)
 			} else if (n > 0) {
 				conn->pending[from] += n;
 				progress = true;
+				if ((uint32_t)n == want &&
+				    !(conn->state & SPLICE_GROWN(from)))
+					tcp_splice_pipe_grow(conn, from);
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				return -1;
 			}
@@ -417,9 +477,11 @@ void tcp_splice_conn_from_sock(const struct ctx *c, int s, uint8_t pif,
 	conn->s[TGTSIDE] = -1;
 	conn->pipe[0][0] = conn->pipe[0][1] = -1;
 	conn->pipe[1][0] = conn->pipe[1][1] = -1;
+	conn->pending[0] = conn->pending[1] = 0;
+	conn->events[0] = conn->events[1] = 0;
+	conn->state = 0;
 
-	if (tcp_splice_pipe_get(conn->pipe[0]) ||
-	    tcp_splice_pipe_get(conn->pipe[1]))
+	if (tcp_splice_pipe_get(conn, 0) || tcp_splice_pipe_get(conn, 1))
 		goto fail;
 
 	t = tcp_splice_connect(c, tgt_pif, &conn->f.side[TGTSIDE]);
@@ -428,7 +490,7 @@ void tcp_splice_conn_from_sock(const struct ctx *c, int s, uint8_t pif,
 	conn->s[TGTSIDE] = t;
 
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	conn->state = SPLICE_CONNECTING;
+	conn->state |= SPLICE_CONNECTING;
 	tcp_splice_events(c, conn);
 	flow_timer_set(flow, flow_now_ms(now) + TCP_SPLICE_CONN_TIMEOUT * 1000);
 	flow_log(LOG_DEBUG, flow, "connecting (spliced)");

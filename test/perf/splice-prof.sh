@@ -15,6 +15,8 @@
 #   crr    connect, request, response, close through -t     per connection
 #   crrT   the same, namespace to host through -T           per connection
 #   udpN   iperf3 -u -b 0 -l N, namespace to host (-U)      per GB
+#   holdN  N connections through -t open at once, then closed  per connection
+#          (before "tcp": what many connections leave behind for a stream)
 # Printed: the count of each system call (those over 0.01 per unit), its
 # wake-ups (epoll_wait) and context switches, per unit. With PROF_RECORD=1,
 # instead: where pasta spends its CPU time (perf record, kernel and user),
@@ -110,6 +112,18 @@ print(json.load(sys.stdin)["end"]["sum_received"]["bytes"] / 1e9)'
 w_rr() {
 	$1 timeout $((T + 20)) "$RR" "$2" "$LO" "$3" "$T" | awk '{ print $2 }'
 }
+w_hold() {
+	as_user python3 -c '
+import socket, sys
+n = int(sys.argv[1])
+socks = [socket.create_connection(("127.0.0.1", 5303)) for _ in range(n)]
+for s in socks:
+    s.sendall(b"x")
+for s in socks:
+    s.recv(1)
+    s.close()
+print(n)' "$1"
+}
 w_udp() {
 	in_ns iperf3 -c "$LO" -p 5202 -t "$T" -J -u -b 0 -l "$1" | python3 -c '
 import json, sys
@@ -124,6 +138,7 @@ for k in $KINDS; do
 	crr)	prof crr conn w_rr as_user crr 5303 ;;
 	crrT)	prof crrT conn w_rr in_ns crr 5302 ;;
 	udp*)	prof "$k" GB w_udp "${k#udp}" ;;
+	hold*)	prof "$k" conn w_hold "${k#hold}" ;;
 	esac
 done
 bg_alive pasta || fail "pasta died"
