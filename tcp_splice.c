@@ -21,15 +21,26 @@
  * - Sockets on the namespace's side are opened there ahead of time, many at
  *   a time: a namespace switch (a clone() and two setns()) costs more than
  *   the rest of a short connection together.
- * - Data: on input from one socket, splice() it into that direction's pipe
- *   and from the pipe into the other socket.  If the other socket can't take
- *   it all, what stays in the pipe waits for EPOLLOUT on that socket, and we
- *   stop asking for input on the first one meanwhile: every wake-up moves
- *   data or changes state, so there is no busy loop.
+ * - Connecting: the target socket connects without blocking, and we don't
+ *   wait for it: on loopback the handshake is usually done before connect()
+ *   returns.  Data for a target still connecting waits in the pipe like
+ *   data for a full socket (below).  A refused connection shows up as an
+ *   error event; one still not established after TCP_SPLICE_CONN_TIMEOUT
+ *   is given up.
+ * - Data: both sockets are in epoll, edge-triggered, for input.  On input
+ *   from one socket, splice() it into that direction's pipe and from the
+ *   pipe into the other socket, until the first socket is drained.  A read
+ *   shorter than asked for, and too short to have been cut by the pipe's
+ *   slots, means the socket is drained (but for an end of file, which
+ *   EPOLLRDHUP announces): no further read just to see EAGAIN.  If
+ *   the other socket can't take it all, what stays in the pipe waits for
+ *   EPOLLOUT on that socket, and we stop asking for input on the first one
+ *   meanwhile: the only changes of epoll events a connection sees.
  * - End of file from one side, once its pipe is empty, is a shutdown of
  *   the other side's write direction; the other direction goes on (half-
- *   close).  When both directions are done, both sockets are closed.  An
- *   error or reset on one side resets the other (SO_LINGER with zero).
+ *   close).  When both directions are done, both sockets are closed (the
+ *   last shutdown is left to close()).  An error or reset on one side
+ *   resets the other (SO_LINGER with zero).
  * - If the target refuses the connection, the accepted socket is reset: its
  *   client was already connected to our listener and sees ECONNRESET.
  */
@@ -55,14 +66,13 @@
 #define TCP_SPLICE_POOL		16	/* pipes kept ready */
 #define TCP_SPLICE_NS_POOL	64	/* namespace sockets kept ready */
 #define TCP_SPLICE_CONN_TIMEOUT	10	/* seconds to connect the target */
-#define TCP_SPLICE_IDLE		7200	/* seconds idle before we check */
 
 /* State bits */
-#define SPLICE_CONNECTING	(1 << 0)
-#define SPLICE_FIN_RCVD(s)	(1 << (1 + (s)))	/* EOF read from s[s] */
-#define SPLICE_FIN_SENT(s)	(1 << (3 + (s)))	/* shutdown of s[s] */
-#define SPLICE_BLOCKED(s)	(1 << (5 + (s)))	/* s[s] can't take more */
-#define SPLICE_GROWN(s)		(1 << (7 + (s)))	/* pipe[s] grown, tried */
+#define SPLICE_FIN_RCVD(s)	(1 << (0 + (s)))	/* EOF read from s[s] */
+#define SPLICE_FIN_SENT(s)	(1 << (2 + (s)))	/* shutdown of s[s] */
+#define SPLICE_BLOCKED(s)	(1 << (4 + (s)))	/* s[s] can't take more */
+#define SPLICE_GROWN(s)		(1 << (6 + (s)))	/* pipe[s] grown, tried */
+#define SPLICE_ESTABLISHED	(1 << 8)	/* target known connected */
 
 /* Marks a socket as added to epoll in conn->events (not an epoll flag) */
 #define EV_ADDED		0x8000
@@ -79,6 +89,7 @@ struct splice_pipe {
 
 static struct splice_pipe splice_pool[TCP_SPLICE_POOL];
 static unsigned int splice_pool_count;
+static long splice_page_size;
 static int splice_pipe_max = TCP_SPLICE_PIPE_SIZE;
 
 /**
@@ -251,6 +262,9 @@ void tcp_splice_init(const struct ctx *c)
 	    (max = strtol(buf, NULL, 10)) > 0 && max < splice_pipe_max)
 		splice_pipe_max = max;
 
+	splice_page_size = sysconf(_SC_PAGESIZE);
+	if (splice_page_size <= 0)
+		splice_page_size = 4096;
 	tcp_splice_refill(c);
 }
 
@@ -258,6 +272,10 @@ void tcp_splice_init(const struct ctx *c)
  * tcp_splice_events() - Ask epoll for what each socket must wait for
  * @c:		Execution context
  * @conn:	Connection
+ *
+ * Edge-triggered: input stays asked for, also after end of file, except
+ * while the other socket can't take more; output only while this socket
+ * can't.
  */
 static void tcp_splice_events(const struct ctx *c,
 			      struct tcp_splice_conn *conn)
@@ -266,44 +284,33 @@ static void tcp_splice_events(const struct ctx *c,
 
 	for (side = 0; side < SIDES; side++) {
 		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE };
-		unsigned int other = !side;
 		uint32_t ev = EV_ADDED;
 
-		if (conn->s[side] < 0)
-			continue;
-		/* EOF stays readable: after it, asking for it would spin */
-		if (!(conn->state & SPLICE_FIN_RCVD(side)))
-			ev |= EPOLLRDHUP;
-		if (conn->state & SPLICE_CONNECTING) {
-			ev |= side == TGTSIDE ? EPOLLOUT : 0;
-		} else {
-			if (!(conn->state & SPLICE_FIN_RCVD(side)) &&
-			    !(conn->state & SPLICE_BLOCKED(other)))
-				ev |= EPOLLIN;
-			if (conn->pending[other])
-				ev |= EPOLLOUT;
-		}
+		if (!(conn->state & SPLICE_BLOCKED(!side)))
+			ev |= EPOLLIN | EPOLLRDHUP;
+		if (conn->state & SPLICE_BLOCKED(side))
+			ev |= EPOLLOUT;
 		if (ev == conn->events[side])
 			continue;
 
 		ref.fd = conn->s[side];
 		ref.flow = flow_sidx(flow_idx((union flow *)conn), side);
 		if (conn->events[side])
-			epoll_mod(c, ev & ~EV_ADDED, ref);
+			epoll_mod(c, (ev & ~EV_ADDED) | EPOLLET, ref);
 		else
-			epoll_add(c, ev & ~EV_ADDED, ref);
+			epoll_add(c, (ev & ~EV_ADDED) | EPOLLET, ref);
 		conn->events[side] = ev;
 	}
 }
 
 /**
  * tcp_splice_close() - Close both sockets and free the connection
- * @c:		Execution context
  * @conn:	Connection
  * @reset:	Reset both peers rather than closing cleanly
+ *
+ * Closing a socket takes it out of epoll: nothing else holds it.
  */
-static void tcp_splice_close(const struct ctx *c,
-			     struct tcp_splice_conn *conn, bool reset)
+static void tcp_splice_close(struct tcp_splice_conn *conn, bool reset)
 {
 	/* #syscalls:pasta close shutdown */
 	unsigned int side;
@@ -317,8 +324,6 @@ static void tcp_splice_close(const struct ctx *c,
 				setsockopt(conn->s[side], SOL_SOCKET,
 					   SO_LINGER, &l, sizeof(l));
 			}
-			if (conn->events[side])
-				epoll_del(c, conn->s[side]);
 			close(conn->s[side]);
 			conn->s[side] = -1;
 		}
@@ -328,35 +333,58 @@ static void tcp_splice_close(const struct ctx *c,
 }
 
 /**
- * tcp_splice_move() - Move data from one socket to the other
+ * tcp_splice_established() - Note that the target socket is connected
+ * @conn:	Connection
+ */
+static void tcp_splice_established(struct tcp_splice_conn *conn)
+{
+	if (conn->state & SPLICE_ESTABLISHED)
+		return;
+	conn->state |= SPLICE_ESTABLISHED;
+	flow_log(LOG_DEBUG, (union flow *)conn, "established (spliced)");
+}
+
+/**
+ * tcp_splice_move() - Move data from one socket to the other, until the
+ *		       first one is drained or the other one is full
  * @conn:	Connection
  * @from:	Side to read from
+ * @eof:	End of file is waiting on @from behind any data (EPOLLRDHUP)
  *
  * Return: 0 on success, -1 on a fatal error (the caller resets)
  */
-static int tcp_splice_move(struct tcp_splice_conn *conn, unsigned int from)
+static int tcp_splice_move(struct tcp_splice_conn *conn, unsigned int from,
+			   bool eof)
 {
 	/* #syscalls:pasta splice */
 	unsigned int to = !from;
 	int *p = conn->pipe[from];
+	ssize_t n;
 
 	for (;;) {
-		bool progress = false;
-		ssize_t n;
+		uint32_t pending = conn->pending[from];
+		bool more = false;
 
 		if (!(conn->state & SPLICE_FIN_RCVD(from)) &&
-		    conn->pending[from] < conn->pipe_size[from]) {
-			uint32_t want = conn->pipe_size[from] -
-					conn->pending[from];
+		    pending >= conn->pipe_size[from]) {
+			more = true;	/* full: read once it drains */
+		} else if (!(conn->state & SPLICE_FIN_RCVD(from))) {
+			uint32_t want = conn->pipe_size[from] - pending;
+			uint32_t slots = conn->pipe_size[from] /
+					 splice_page_size;
 
 			n = splice(conn->s[from], NULL, p[1], NULL, want,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n == 0) {
 				conn->state |= SPLICE_FIN_RCVD(from);
-				progress = true;
 			} else if (n > 0) {
 				conn->pending[from] += n;
-				progress = true;
+				/* Each pipe slot holds one byte at least: a
+				 * short read that can't have run out of slots
+				 * emptied the socket
+				 */
+				more = eof || (uint32_t)n == want ||
+				       n + MIN(pending, slots) >= slots;
 				if ((uint32_t)n == want &&
 				    !(conn->state & SPLICE_GROWN(from)))
 					tcp_splice_pipe_grow(conn, from);
@@ -371,25 +399,42 @@ static int tcp_splice_move(struct tcp_splice_conn *conn, unsigned int from)
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				conn->pending[from] -= n;
-				conn->state &= ~SPLICE_BLOCKED(to);
-				progress = true;
+				if (to == TGTSIDE)
+					tcp_splice_established(conn);
 			} else if (n < 0 && errno != EAGAIN &&
-				   errno != EWOULDBLOCK) {
+				 errno != EWOULDBLOCK)
 				return -1;
-			}
-			if (conn->pending[from])
+			/* Short: full, or still connecting; EPOLLOUT says
+			 * when it can take more
+			 */
+			if (conn->pending[from]) {
 				conn->state |= SPLICE_BLOCKED(to);
+				break;
+			}
+			conn->state &= ~SPLICE_BLOCKED(to);
 		}
 
-		if (!progress)
+		if (!more)
 			break;
 	}
 
-	if ((conn->state & SPLICE_FIN_RCVD(from)) && !conn->pending[from] &&
-	    !(conn->state & SPLICE_FIN_SENT(to))) {
-		shutdown(conn->s[to], SHUT_WR);
-		conn->state |= SPLICE_FIN_SENT(to);
+	if (!conn->pending[from])
+		conn->state &= ~SPLICE_BLOCKED(to);
+	if (!(conn->state & SPLICE_FIN_RCVD(from)) || conn->pending[from] ||
+	    (conn->state & SPLICE_FIN_SENT(to)))
+		return 0;
+
+	/* A shutdown now would abort the handshake: wait for it like for a
+	 * full socket
+	 */
+	if (to == TGTSIDE && !(conn->state & SPLICE_ESTABLISHED)) {
+		conn->state |= SPLICE_BLOCKED(to);
+		return 0;
 	}
+	/* The other direction is done too: close() will do */
+	if (!(conn->state & SPLICE_FIN_SENT(from)))
+		shutdown(conn->s[to], SHUT_WR);
+	conn->state |= SPLICE_FIN_SENT(to);
 	return 0;
 }
 
@@ -490,7 +535,6 @@ void tcp_splice_conn_from_sock(const struct ctx *c, int s, uint8_t pif,
 	conn->s[TGTSIDE] = t;
 
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	conn->state |= SPLICE_CONNECTING;
 	tcp_splice_events(c, conn);
 	flow_timer_set(flow, flow_now_ms(now) + TCP_SPLICE_CONN_TIMEOUT * 1000);
 	flow_log(LOG_DEBUG, flow, "connecting (spliced)");
@@ -499,7 +543,7 @@ void tcp_splice_conn_from_sock(const struct ctx *c, int s, uint8_t pif,
 fail:
 	flow_log(LOG_DEBUG, flow, "can't set up spliced connection: %s",
 		 strerror(errno));
-	tcp_splice_close(c, conn, true);
+	tcp_splice_close(conn, true);
 	return;
 refuse:
 	{
@@ -526,58 +570,40 @@ void tcp_splice_sock_handler(const struct ctx *c, union epoll_ref ref,
 	if (!flow || flow->f.type != FLOW_TCP_SPLICE)
 		return;
 	conn = &flow->tcp_splice;
-
-	if (conn->state & SPLICE_CONNECTING) {
-		int err = 0;
-		socklen_t sl = sizeof(err);
-
-		if (side != TGTSIDE || !(events & (EPOLLOUT | EPOLLERR |
-						   EPOLLHUP)))
-			return;
-		if (getsockopt(conn->s[TGTSIDE], SOL_SOCKET, SO_ERROR, &err,
-			       &sl) || err) {
-			flow_log(LOG_DEBUG, flow, "connect failed: %s",
-				 strerror(err));
-			tcp_splice_close(c, conn, true);
-			return;
-		}
-		conn->state &= ~SPLICE_CONNECTING;
-		flow_timer_cancel(flow);
-		flow_log(LOG_DEBUG, flow, "established (spliced)");
-		events = EPOLLIN;
-		side = INISIDE;
-	}
+	if (conn->s[side] != ref.fd)	/* closed earlier in this batch */
+		return;
 
 	if (events & EPOLLERR) {
-		tcp_splice_close(c, conn, true);
+		tcp_splice_close(conn, true);
 		return;
 	}
+	/* Anything else from the target: its handshake is done */
+	if (side == TGTSIDE)
+		tcp_splice_established(conn);
 
+	/* Output first: room for what waits makes room for more input */
+	if ((events & EPOLLOUT) && (conn->state & SPLICE_BLOCKED(side)) &&
+	    tcp_splice_move(conn, !side, false)) {
+		tcp_splice_close(conn, true);
+		return;
+	}
 	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
-	    tcp_splice_move(conn, side)) {
-		tcp_splice_close(c, conn, true);
-		return;
-	}
-	if (events & EPOLLOUT && tcp_splice_move(conn, !side)) {
-		tcp_splice_close(c, conn, true);
-		return;
-	}
-	/* The other direction may have been waiting for this one */
-	if (conn->pending[!side] && tcp_splice_move(conn, !side)) {
-		tcp_splice_close(c, conn, true);
+	    !(conn->state & SPLICE_BLOCKED(!side)) &&
+	    tcp_splice_move(conn, side, events & (EPOLLRDHUP | EPOLLHUP))) {
+		tcp_splice_close(conn, true);
 		return;
 	}
 
 	if ((conn->state & SPLICE_FIN_SENT(INISIDE)) &&
 	    (conn->state & SPLICE_FIN_SENT(TGTSIDE))) {
-		tcp_splice_close(c, conn, false);
+		tcp_splice_close(conn, false);
 		return;
 	}
 	tcp_splice_events(c, conn);
 }
 
 /**
- * tcp_splice_timer() - The target didn't connect in time: give up
+ * tcp_splice_timer() - Give up if the target isn't connected by now
  * @c:		Execution context
  * @conn:	Connection whose timer fired
  * @now:	Current time
@@ -585,9 +611,18 @@ void tcp_splice_sock_handler(const struct ctx *c, union epoll_ref ref,
 void tcp_splice_timer(const struct ctx *c, struct tcp_splice_conn *conn,
 		      const struct timespec *now)
 {
+	union sockaddr_inany sa;
+	socklen_t sl = sizeof(sa);
+
+	(void)c;
 	(void)now;
-	if (conn->state & SPLICE_CONNECTING) {
+	if (conn->state & SPLICE_ESTABLISHED)
+		return;
+	/* #syscalls:pasta getpeername */
+	if (!getpeername(conn->s[TGTSIDE], &sa.sa, &sl)) {
+		tcp_splice_established(conn);	/* quiet so far */
+	} else if (errno == ENOTCONN) {		/* still sending SYNs */
 		flow_log(LOG_DEBUG, (union flow *)conn, "connect timed out");
-		tcp_splice_close(c, conn, true);
+		tcp_splice_close(conn, true);
 	}
 }
