@@ -32,7 +32,11 @@
  *   to tap_send_frames() at once.  A datagram larger than the guest's MTU
  *   leaves as IP fragments (ipfrag_send()), in its place in the sequence.
  * - Spliced (pasta, loopback to loopback): the same recvmmsg() buffers go
- *   straight out with sendmmsg() on the other side's socket.
+ *   straight out with sendmmsg() on the other side's socket.  Listening
+ *   sockets and those of spliced flows ask for UDP_SOCK_BUF of receive and
+ *   send buffer (the kernel grants up to net.core.rmem_max / wmem_max): a
+ *   sender on the loopback is as fast as we are, and whatever arrives while
+ *   we're not scheduled must fit, or is lost.
  *
  * Errors: reply sockets have IP_RECVERR / IPV6_RECVERR set.  An ICMP error
  * that the kernel queues for a datagram of the guest (port or host
@@ -70,6 +74,7 @@
 
 #define UDP_PAYLOAD_MAX		(IP_MAX_MTU - 8)
 #define UDP_ERR_PER_SEC		10	/* ICMP errors to the guest, per flow */
+#define UDP_SOCK_BUF		(4 << 20)	/* buffers asked for, see below */
 
 /**
  * struct udp_hdr4 - Headers in front of an IPv4 datagram to the guest
@@ -177,6 +182,7 @@ static struct udp_listen_ref udp_listen_ref_unpack(uint32_t data)
  * @peer:	Address to connect to, NULL for a listening socket
  * @peer_port:	Port to connect to
  * @recverr:	Ask for ICMP errors on the error queue
+ * @big_bufs:	Ask for large socket buffers (spliced and listening sockets)
  * @err:	errno of the failure, set on return
  */
 struct udp_sock_req {
@@ -188,6 +194,7 @@ struct udp_sock_req {
 	const union inany_addr *peer;
 	uint16_t peer_port;
 	bool recverr;
+	bool big_bufs;
 	int err;
 };
 
@@ -229,6 +236,14 @@ static int udp_sock_open(void *arg)
 	s = sock_l4_open(req->af, SOCK_DGRAM, IPPROTO_UDP, req->ifname);
 	if (s < 0)
 		goto fail;
+
+	if (req->big_bufs) {
+		int sz = UDP_SOCK_BUF;
+
+		/* The kernel caps these at net.core.[rw]mem_max */
+		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	}
 
 	if (req->peer) {
 		union sockaddr_inany sa;
@@ -312,6 +327,8 @@ static int udp_flow_target_sock(const struct ctx *c, struct udp_flow *uf,
 		.peer = &tgt->eaddr,
 		.peer_port = tgt->eport,
 		.recverr = uf->f.pif[INISIDE] == PIF_TAP,
+		.big_bufs = uf->f.pif[INISIDE] != PIF_TAP &&
+			    uf->f.pif[TGTSIDE] != PIF_TAP,
 	};
 	union sockaddr_inany sa;
 	socklen_t sl = sizeof(sa);
@@ -1028,6 +1045,7 @@ static int udp_listen_open(const struct ctx *c, const struct fwd_rule *rule,
 		.af = v6 ? AF_INET6 : AF_INET,
 		.bind_port = port,
 		.ifname = rule->ifname,
+		.big_bufs = true,
 	};
 	int s;
 

@@ -29,7 +29,10 @@
 # for streams, per transaction for RR.
 #
 # Environment: BENCH_TIME (seconds per stream, default 4), BENCH_RR_TIME
-# (seconds per RR, default 3), BENCH_MTUS (default "65520 1500").
+# (seconds per RR, default 3), BENCH_MTUS (default "65520 1500"),
+# BENCH_PATHS (default "ns>remote remote>ns ns>hostlo"), BENCH_KINDS (the
+# measurements to make, default all: tcp udp1472 udp8192 udp65000 rr crr
+# udprr; those the MTU doesn't allow are left out).
 
 # shellcheck disable=SC2086	# $TCPTOOL is "python3 PATH": split on purpose
 
@@ -142,11 +145,12 @@ measure() {
 
 # kinds() - Measurements at this MTU
 kinds() {
-	if [ "$1" -ge 65028 ]; then
-		echo tcp udp1472 udp8192 udp65000 rr crr udprr
-	else
-		echo tcp udp1472 rr crr udprr
-	fi
+	for _k in ${BENCH_KINDS:-tcp udp1472 udp8192 udp65000 rr crr udprr}; do
+		case "$_k" in
+		udp8192|udp65000) [ "$1" -ge 65028 ] && echo "$_k" ;;
+		*) echo "$_k" ;;
+		esac
+	done
 }
 
 : >"$TABLE"
@@ -177,7 +181,7 @@ for mtu in $MTUS; do
 	rr_port ns ::
 	rr_port host 127.0.0.1
 
-	for path in "ns>remote" "remote>ns" "ns>hostlo"; do
+	for path in ${BENCH_PATHS:-ns>remote remote>ns ns>hostlo}; do
 		case "$path" in
 		"ns>remote")	w=ns a=$FAR4 pi=5201 pr=$p1 ;;
 		"remote>ns")	w=remote a=$HOST4 pi=5203 pr=$p2 ;;

@@ -15,10 +15,11 @@
 #   crr    connect, request, response, close through -t     per connection
 #   crrT   the same, namespace to host through -T           per connection
 #   udpN   iperf3 -u -b 0 -l N, namespace to host (-U)      per GB
+#          (PROF_UDP_RATE: -b, a rate pasta keeps up with, such as 1G)
 #   holdN  N connections through -t open at once, then closed  per connection
 #          (before "tcp": what many connections leave behind for a stream)
-# Printed: the count of each system call (those over 0.01 per unit), its
-# wake-ups (epoll_wait) and context switches, per unit. With PROF_RECORD=1,
+# Printed: pasta's CPU time (ms), the count of each system call (those over
+# 0.01 per unit), its wake-ups (epoll_wait) and context switches, per unit. With PROF_RECORD=1,
 # instead: where pasta spends its CPU time (perf record, kernel and user),
 # the top PROF_TOP (default 25) symbols of each workload.
 
@@ -53,7 +54,7 @@ in_ns_bg iperf_ns iperf3 -s -p 5203
 in_ns_bg rr_ns "$RR" server :: 5303
 ns_wait_port 5203 5 && ns_wait_port 5303 5 || fail "namespace servers not up"
 
-EVENTS="raw_syscalls:sys_enter,context-switches"
+EVENTS="task-clock,raw_syscalls:sys_enter,context-switches"
 for s in splice epoll_wait epoll_ctl setsockopt getsockopt accept4 connect \
 	 socket close shutdown getsockname pipe2 fcntl clone clone3 \
 	 recvmmsg sendmmsg recvmsg sendmsg wait4 setns; do
@@ -95,7 +96,7 @@ for l in open(path):
     if len(f) < 3 or not f[0].replace(".", "").isdigit():
         continue
     ev = f[2].replace("syscalls:sys_enter_", "").replace(
-        "raw_syscalls:sys_enter", "syscalls")
+        "raw_syscalls:sys_enter", "syscalls").replace("task-clock", "CPU ms")
     v = float(f[0]) / amount
     if v >= 0.01:
         out.append("%s %.2f" % (ev, v))
@@ -124,10 +125,20 @@ for s in socks:
     s.close()
 print(n)' "$1"
 }
+# udp_drops() - Print UDP receive buffer drops: pasta's namespace, host
+udp_drops() {
+	for _f in "$(in_ns cat /proc/net/snmp)" "$(cat /proc/net/snmp)"; do
+		echo "$_f" | awk '/^Udp: [0-9]/ { printf "%s ", $6 }'
+	done
+}
 w_udp() {
-	in_ns iperf3 -c "$LO" -p 5202 -t "$T" -J -u -b 0 -l "$1" | python3 -c '
+	_d0=$(udp_drops)
+	in_ns iperf3 -c "$LO" -p 5202 -t "$T" -J -u -b "${PROF_UDP_RATE:-0}" \
+		-l "$1" | python3 -c '
 import json, sys
 print(json.load(sys.stdin)["end"]["sum_received"]["bytes"] / 1e9)'
+	echo "$_d0 $(udp_drops)" | awk '{ printf "  (receive buffer drops: " \
+		"%d at pasta, %d at the receiver)\n", $3 - $1, $4 - $2 }' >&2
 }
 
 for k in $KINDS; do
