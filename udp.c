@@ -36,7 +36,10 @@
  *   sockets and those of spliced flows ask for UDP_SOCK_BUF of receive and
  *   send buffer (the kernel grants up to net.core.rmem_max / wmem_max): a
  *   sender on the loopback is as fast as we are, and whatever arrives while
- *   we're not scheduled must fit, or is lost.
+ *   we're not scheduled must fit, or is lost.  Consecutive datagrams of
+ *   the same size (the last one may be shorter) leave in one sendmmsg()
+ *   entry with UDP_SEGMENT: the kernel takes them through its output path
+ *   once, and splits them again as the receiving socket queues them.
  *
  * Errors: reply sockets have IP_RECVERR / IPV6_RECVERR set.  An ICMP error
  * that the kernel queues for a datagram of the guest (port or host
@@ -115,6 +118,21 @@ static struct iovec udp_payload_iov[UDP_MAX_FRAMES];
 static struct mmsghdr udp_mmh[UDP_MAX_FRAMES];
 static union sockaddr_inany udp_peer[UDP_MAX_FRAMES];
 static uint8_t udp_cmsg[UDP_MAX_FRAMES][CMSG_SPACE(sizeof(struct in6_pktinfo))];
+
+/* Spliced datagrams of one size leave in one send, segmented by the kernel:
+ * UDP_GSO_SEGS is UDP_MAX_SEGMENTS of older kernels, UDP_GSO_BYTES the most
+ * an IPv6 datagram can carry
+ */
+#define UDP_GSO_SEGS		64
+#define UDP_GSO_BYTES		(65535 - 40 - 8)
+static bool udp_gso_ok;
+static struct mmsghdr udp_gso_mmh[UDP_MAX_FRAMES];
+static unsigned int udp_gso_first[UDP_MAX_FRAMES];
+static unsigned int udp_gso_segs[UDP_MAX_FRAMES];
+static union {
+	char buf[CMSG_SPACE(sizeof(uint16_t))];
+	struct cmsghdr align;
+} udp_gso_cmsg[UDP_MAX_FRAMES];
 
 /* Frames towards the guest: [tap header][L2-L4 headers][payload] */
 static struct tap_hdr udp_taph[UDP_MAX_FRAMES];
@@ -624,6 +642,89 @@ static void udp_send_frag(const struct ctx *c, unsigned int i, bool v4)
 }
 
 /**
+ * udp_gso_group() - Count the datagrams that can leave in one send, which
+ *		     the kernel segments (UDP_SEGMENT)
+ * @i:		Index of the first one in the receive buffers
+ * @end:	Index past the last one of the batch
+ *
+ * Return: count from @i: all of the first one's length, but the last one
+ *	   that may be shorter, UDP_GSO_SEGS and UDP_GSO_BYTES at most
+ */
+static unsigned int udp_gso_group(unsigned int i, unsigned int end)
+{
+	size_t size = udp_mmh[i].msg_len, total = size;
+	unsigned int j;
+
+	if (!udp_gso_ok || !size)
+		return 1;
+	for (j = i + 1; j < end && j - i < UDP_GSO_SEGS; j++) {
+		size_t len = udp_mmh[j].msg_len;
+
+		if (!len || len > size || total + len > UDP_GSO_BYTES)
+			break;
+		total += len;
+		if (len < size)
+			return j + 1 - i;
+	}
+	return j - i;
+}
+
+/**
+ * udp_splice_send() - Send datagrams from the receive buffers to a socket,
+ *		       those of one size together
+ * @s:		Socket
+ * @first:	Index of the first datagram, message headers ready to send
+ * @n:		Number of datagrams
+ *
+ * If the kernel refuses a segmented send (a path MTU below the size, say),
+ * its datagrams go one by one.
+ *
+ * Return: number of datagrams sent
+ */
+static unsigned int udp_splice_send(int s, unsigned int first, unsigned int n)
+{
+	unsigned int i, m, done, sent = 0;
+
+	for (i = first, m = 0; i < first + n; i += udp_gso_segs[m++]) {
+		struct msghdr *mh = &udp_gso_mmh[m].msg_hdr;
+		unsigned int segs = udp_gso_group(i, first + n);
+		uint16_t size = udp_mmh[i].msg_len;
+		struct cmsghdr *cm = &udp_gso_cmsg[m].align;
+
+		udp_gso_first[m] = i;
+		udp_gso_segs[m] = segs;
+		*mh = udp_mmh[i].msg_hdr;
+		if (segs == 1)
+			continue;
+
+		mh->msg_iovlen = segs;
+		cm->cmsg_level = SOL_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(size));
+		memcpy(CMSG_DATA(cm), &size, sizeof(size));
+		mh->msg_control = cm;
+		mh->msg_controllen = CMSG_SPACE(sizeof(size));
+	}
+
+	for (done = 0; done < m; ) {
+		int rc = sendmmsg(s, udp_gso_mmh + done, m - done,
+				  MSG_NOSIGNAL);
+
+		if (rc > 0) {
+			while (rc--)
+				sent += udp_gso_segs[done++];
+			continue;
+		}
+		if (rc == 0 || errno == EAGAIN || errno == ENOBUFS)
+			break;
+		sent += udp_sendmmsg_all(s, &udp_mmh[udp_gso_first[done]],
+					 udp_gso_segs[done]);
+		done++;
+	}
+	return sent;
+}
+
+/**
  * udp_forward() - Forward datagrams read from one side to the other side
  * @c:		Execution context
  * @uf:		Flow
@@ -683,8 +784,7 @@ static void udp_forward(const struct ctx *c, struct udp_flow *uf,
 			udp_mmh[i].msg_hdr.msg_control = NULL;
 			udp_mmh[i].msg_hdr.msg_controllen = 0;
 		}
-		udp_dropped += n - udp_sendmmsg_all(uf->s[to], &udp_mmh[first],
-						    n);
+		udp_dropped += n - udp_splice_send(uf->s[to], first, n);
 	}
 }
 
@@ -1084,6 +1184,17 @@ int udp_init(struct ctx *c)
 
 	if (c->no_udp)
 		return 0;
+
+	/* Segmentation offload for spliced datagrams: Linux 4.18 and later */
+	if (c->mode == MODE_PASTA) {
+		int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), sz = 1000;
+
+		udp_gso_ok = s >= 0 && !setsockopt(s, SOL_UDP, UDP_SEGMENT,
+						   &sz, sizeof(sz));
+		if (s >= 0)
+			close(s);
+	}
+
 	if (fwd_listen_rules(c, &c->udp_in, false, udp_listen_open, "UDP"))
 		return -1;
 	if (c->mode == MODE_PASTA &&
