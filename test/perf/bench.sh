@@ -39,19 +39,17 @@
 . "$(dirname "$0")/../lib/ns.sh"
 ns_setup "$@"
 . "$TOP/test/lib/pasta_ns.sh"
+. "$TOP/test/perf/lib.sh"
 need_daemon
 need_cmd iperf3 python3 nsenter "${CC:-cc}"
 
 T=${BENCH_TIME:-4}
 TR=${BENCH_RR_TIME:-3}
 MTUS=${BENCH_MTUS:-65520 1500}
-RR="$TEST_TMP/bin/rr"
 TABLE="$TEST_TMP/table"
 CLK_TCK=$(getconf CLK_TCK)
 
-${CC:-cc} -O2 -Wall -Wextra -o "$RR" "$TOP/test/perf/rr.c" ||
-	fail "cannot build test/perf/rr.c"
-chmod 0755 "$RR"
+perf_build_rr
 
 # Ports: iperf3 on 5201 in the remote (bound to FAR4, so that UDP answers
 # come from the address the client talks to), 5202 on the host's loopback,
@@ -82,12 +80,6 @@ rr_port() {
 	ns)	in_ns_bg "rr$RR_PORT" "$RR" server "$2" "$RR_PORT"
 		ns_wait_port "$RR_PORT" 5 ;;
 	esac || fail "rr server on port $RR_PORT ($1) not up"
-}
-
-# pasta_cpu() - Print pasta's CPU time so far, in clock ticks
-pasta_cpu() {
-	[ -n "$PASTA_PID" ] || { echo 0; return; }
-	sed 's/.*) //' "/proc/$PASTA_PID/stat" | awk '{ print $12 + $13 }'
 }
 
 # run_at() - Run a command where a client runs: host, ns or remote

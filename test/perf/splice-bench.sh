@@ -30,35 +30,23 @@
 . "$(dirname "$0")/../lib/ns.sh"
 ns_setup "$@"
 . "$TOP/test/lib/pasta_ns.sh"
+. "$TOP/test/perf/lib.sh"
 need_daemon
 need_cmd iperf3 python3 nsenter "${CC:-cc}"
 
 T=${BENCH_TIME:-3}
 LO=127.0.0.1
 [ "${BENCH_FAMILY:-4}" = 6 ] && LO=::1
-RR="$TEST_TMP/bin/rr"
 TABLE="$TEST_TMP/table"
 CLK_TCK=$(getconf CLK_TCK)
 KINDS="tcp tcp4 rr crr"
 
-${CC:-cc} -O2 -Wall -Wextra -o "$RR" "$TOP/test/perf/rr.c" ||
-	fail "cannot build test/perf/rr.c"
-chmod 0755 "$RR"
-
 # Ports: 5202 iperf3 / 5302 rr on the host's loopback (baseline and -T),
 # 5203 / 5303 in pasta's namespace (-t)
-echo "1024 65535" >/proc/sys/net/ipv4/ip_local_port_range
-bg_start iperf_lo as_user iperf3 -s -B "$LO" -p 5202
-bg_start rr_lo as_user "$RR" server "$LO" 5302
-wait_port tcp 5202 5 && wait_port tcp 5302 5 || fail "host servers not up"
+perf_build_rr
+perf_lo_servers "$LO"
 
 PASTA_PID=""
-
-# pasta_cpu() - Print pasta's CPU time so far, in clock ticks
-pasta_cpu() {
-	[ -n "$PASTA_PID" ] || { echo 0; return; }
-	sed 's/.*) //' "/proc/$PASTA_PID/stat" | awk '{ print $12 + $13 }'
-}
 
 # run_at() - Run a command where a client runs: host or ns
 run_at() {

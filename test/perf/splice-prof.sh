@@ -28,22 +28,16 @@
 . "$(dirname "$0")/../lib/ns.sh"
 ns_setup "$@"
 . "$TOP/test/lib/pasta_ns.sh"
+. "$TOP/test/perf/lib.sh"
 need_daemon
 need_cmd iperf3 python3 nsenter perf "${CC:-cc}"
 
 T=${BENCH_TIME:-3}
 KINDS=${PROF_KINDS:-tcp tcp4 rr crr crrT udp1472 udp8192 udp65000}
-RR="$TEST_TMP/bin/rr"
 LO=127.0.0.1
 
-${CC:-cc} -O2 -Wall -Wextra -o "$RR" "$TOP/test/perf/rr.c" ||
-	fail "cannot build test/perf/rr.c"
-chmod 0755 "$RR"
-
-echo "1024 65535" >/proc/sys/net/ipv4/ip_local_port_range
-bg_start iperf_lo as_user iperf3 -s -B "$LO" -p 5202
-bg_start rr_lo as_user "$RR" server "$LO" 5302
-wait_port tcp 5202 5 && wait_port tcp 5302 5 || fail "host servers not up"
+perf_build_rr
+perf_lo_servers "$LO"
 
 pasta_start pasta --config-net --dns "$DNS4" -t 5203 -t 5303 -T 5202 \
 	-T 5302 -u none -U 5202
