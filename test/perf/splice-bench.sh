@@ -23,7 +23,9 @@
 #   TCP RR         test/perf/rr.c: one connection, 1-byte ping-pong: trans/s
 #   TCP CRR        connect, 1-byte request and response, close: conn/s
 # and pasta's CPU time (utime + stime, /proc/PID/stat) per GB received for
-# streams, per transaction for RR and CRR. The ratio is ours / lo.
+# streams, per transaction for RR and CRR, and the same for client, server
+# and pasta together ("all CPU"). The ratio is ours / lo; the cost is all
+# CPU / lo's all CPU, what the path costs the machine compared to loopback.
 
 # shellcheck disable=SC2086	# word splitting of option lists on purpose
 
@@ -47,6 +49,7 @@ perf_build_rr
 perf_lo_servers "$LO"
 
 PASTA_PID=""
+sp_name=""
 
 # run_at() - Run a command where a client runs: host or ns
 run_at() {
@@ -57,12 +60,17 @@ run_at() {
 	esac
 }
 
-# iperf() - One iperf3 run, print "GBIT_S BYTES" or "err 0"
+# iperf() - One iperf3 run, its JSON report to $TEST_TMP/out
 # $1: where from, $2: port, rest: iperf3 options
 iperf() {
 	_w="$1" _p="$2"; shift 2
 	run_at "$_w" timeout $((T + 20)) iperf3 -c "$LO" -p "$_p" -t "$T" -J \
-		"$@" 2>/dev/null | python3 -c '
+		"$@" >"$TEST_TMP/out" 2>/dev/null
+}
+
+# iperf_result() - Print "GBIT_S BYTES" or "err 0" from $TEST_TMP/out
+iperf_result() {
+	python3 -c '
 import json, sys
 try:
     d = json.load(sys.stdin)
@@ -72,27 +80,58 @@ if "error" in d:
     sys.stderr.write("iperf3: %s\n" % d["error"])
     print("err 0"); sys.exit()
 s = d["end"]["sum_received"]
-print("%.2f %d" % (s["bits_per_second"] / 1e9, s["bytes"]))'
+print("%.2f %d" % (s["bits_per_second"] / 1e9, s["bytes"]))' <"$TEST_TMP/out"
 }
 
-# rr() - One rr client run, print "RATE COUNT" or "err 0"
+# rr() - One rr client run, its output to $TEST_TMP/out
 # $1: where from, $2: mode (tcp, crr), $3: port
 rr() {
-	_o=$(run_at "$1" timeout $((T + 20)) "$RR" "$2" "$LO" "$3" "$T") &&
-		echo "$_o" | awk '{ print $1, $2 }' || echo "err 0"
+	run_at "$1" timeout $((T + 20)) "$RR" "$2" "$LO" "$3" "$T" \
+		>"$TEST_TMP/out" || : >"$TEST_TMP/out"
 }
 
-# measure() - One measurement, print "VALUE AMOUNT CPU_TICKS"
+# rr_result() - Print "RATE COUNT" or "err 0" from $TEST_TMP/out
+rr_result() {
+	awk '{ print $1, $2; f = 1 } END { if (!f) print "err 0" }' \
+		"$TEST_TMP/out"
+}
+
+# servers_cpu() - Print the CPU time of the servers so far, in clock ticks
+servers_cpu() {
+	for _n in iperf_lo rr_lo iperf_$sp_name rr_$sp_name; do
+		bg_alive "$_n" && cat "/proc/$(bg_pid "$_n")/stat"
+	done 2>/dev/null | sed 's/.*) //' | awk '{ t += $12 + $13 } END {
+		print t + 0 }'
+}
+
+# clients_cpu() - Print the CPU time of this shell's waited-for children
+clients_cpu() {
+	times >"$TEST_TMP/times"
+	awk -v hz="$CLK_TCK" 'NR == 2 { split($1, u, "m"); split($2, s, "m");
+		printf "%d\n", ((u[1] + s[1]) * 60 + u[2] + s[2]) * hz + 0.5 }' \
+		"$TEST_TMP/times"
+}
+
+# measure() - One measurement, print "VALUE AMOUNT PASTA_TICKS ALL_TICKS":
+# the CPU time of pasta, and of pasta, client and server together
 # $1: kind, $2: where from, $3: iperf3 port, $4: rr port
 measure() {
-	_c0=$(pasta_cpu)
+	_c0=$(pasta_cpu) _s0=$(servers_cpu)
+	clients_cpu >"$TEST_TMP/cl0"
 	case "$1" in
-	tcp)	_r=$(iperf "$2" "$3" -l 128K) ;;
-	tcp4)	_r=$(iperf "$2" "$3" -l 128K -P 4) ;;
-	rr)	_r=$(rr "$2" tcp "$4") ;;
-	crr)	_r=$(rr "$2" crr "$4") ;;
+	tcp)	iperf "$2" "$3" -l 128K ;;
+	tcp4)	iperf "$2" "$3" -l 128K -P 4 ;;
+	rr)	rr "$2" tcp "$4" ;;
+	crr)	rr "$2" crr "$4" ;;
 	esac
-	echo "$_r $(($(pasta_cpu) - _c0))"
+	clients_cpu >"$TEST_TMP/cl1"
+	_c1=$(pasta_cpu) _s1=$(servers_cpu)
+	case "$1" in
+	tcp*)	_r=$(iperf_result) ;;
+	*)	_r=$(rr_result) ;;
+	esac
+	echo "$_r $((_c1 - _c0)) $((_c1 - _c0 + _s1 - _s0 + \
+		$(cat "$TEST_TMP/cl1") - $(cat "$TEST_TMP/cl0")))"
 }
 
 # run_path() - All measurements of one path, appended to the table
@@ -146,7 +185,7 @@ if [ "${BENCH_TAP:-1}" != 0 ]; then
 	stop_pasta pastatap
 fi
 
-# Table: path, measurement, value, loopback, ratio, pasta's CPU
+# Table: path, measurement, value, loopback, ratio, CPU costs
 echo
 python3 - "$TABLE" "$CLK_TCK" <<'EOF'
 import sys
@@ -155,30 +194,52 @@ names = {"tcp": "TCP 1 stream Gbit/s", "tcp4": "TCP 4 streams Gbit/s",
 tck = float(sys.argv[2])
 rows = [l.split() for l in open(sys.argv[1])]
 # path names hold one space: "host>ns -t"
-rows = [[" ".join(f[:-4])] + f[-4:] if len(f) > 4 else f for f in rows]
+rows = [[" ".join(f[:-5])] + f[-5:] if len(f) > 5 else f for f in rows]
+
+
+def cost(kind, amount, ticks):
+    """CPU seconds per GB (streams) or microseconds per transaction"""
+    try:
+        secs = int(ticks) / tck
+        if kind in ("rr", "crr"):
+            return secs * 1e6 / int(amount)
+        return secs / (int(amount) / 1e9)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def show(kind, c):
+    if c is None:
+        return "-"
+    return ("%.1f us" if kind in ("rr", "crr") else "%.2f s") % c
+
+
 base = {f[1]: f[2] for f in rows if f[0] == "lo"}
-fmt = "%-12s %-21s %10s %10s %6s  %s"
-print(fmt % ("path", "measurement", "value", "lo", "ratio", "pasta CPU"))
-for path, kind, val, amount, ticks in rows:
-    ratio, cpu = "-", "-"
+base_all = {f[1]: cost(f[1], f[3], f[5]) for f in rows if f[0] == "lo"}
+fmt = "%-12s %-21s %8s %8s %6s %10s %10s %5s"
+print(fmt % ("path", "measurement", "value", "lo", "ratio", "pasta CPU",
+             "all CPU", "cost"))
+for path, kind, val, amount, ticks, all_ticks in rows:
+    ratio, rel = "-", "-"
     try:
         ratio = "%.2f" % (float(val) / float(base[kind]))
     except (ValueError, ZeroDivisionError, KeyError):
         pass
-    if path != "lo":
-        try:
-            secs = int(ticks) / tck
-            if kind in ("rr", "crr"):
-                cpu = "%.1f us/trans" % (secs * 1e6 / int(amount))
-            else:
-                cpu = "%.2f s/GB" % (secs / (int(amount) / 1e9))
-        except (ValueError, ZeroDivisionError):
-            pass
+    c_all = cost(kind, amount, all_ticks)
+    try:
+        rel = "%.2f" % (c_all / base_all[kind])
+    except (TypeError, ZeroDivisionError, KeyError):
+        pass
     print(fmt % (path, names[kind], "error" if val == "err" else val,
-                 base.get(kind, "-"), ratio, cpu))
+                 base.get(kind, "-"), ratio,
+                 "-" if path == "lo" else show(kind, cost(kind, amount, ticks)),
+                 show(kind, c_all), rel))
 EOF
 echo
 echo "lo: client and server on the same loopback, no pasta; ratio = value / lo"
 echo "(1.00: as fast as the kernel's own loopback). pasta CPU: its user +"
-echo "system time per GB received (streams) or per transaction (RR, CRR)."
+echo "system time per GB received (streams) or per transaction (RR, CRR); all"
+echo "CPU: the same for client, server and pasta together; cost = all CPU / lo's"
+echo "all CPU (1.00: the path costs the machine what loopback does), which"
+echo "depends much less on what else the machine runs than the speeds do."
 echo "$(nproc) CPUs; numbers from shared machines are noisy: read the ratios."
