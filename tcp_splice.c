@@ -91,6 +91,7 @@ static struct splice_pipe splice_pool[TCP_SPLICE_POOL];
 static unsigned int splice_pool_count;
 static long splice_page_size;
 static int splice_pipe_max = TCP_SPLICE_PIPE_SIZE;
+static uint32_t splice_pipe_def;	/* size of a new pipe, the largest seen */
 
 /**
  * tcp_splice_pipe_new() - Open a pipe at the default size
@@ -112,6 +113,8 @@ static int tcp_splice_pipe_new(struct splice_pipe *p)
 		return -1;
 	}
 	p->size = size;
+	if (p->size > splice_pipe_def)
+		splice_pipe_def = p->size;
 	return 0;
 }
 
@@ -144,6 +147,9 @@ static int tcp_splice_pipe_get(struct tcp_splice_conn *conn,
  * tcp_splice_pipe_put() - Give an empty pipe back to the pool, or close it
  * @conn:	Connection
  * @side:	Direction
+ *
+ * A grown pipe isn't kept: it would hold on to the user's pipe quota, and
+ * most connections never need it.
  */
 static void tcp_splice_pipe_put(struct tcp_splice_conn *conn,
 				unsigned int side)
@@ -152,7 +158,8 @@ static void tcp_splice_pipe_put(struct tcp_splice_conn *conn,
 
 	if (fd[0] < 0)
 		return;
-	if (!conn->pending[side] && splice_pool_count < TCP_SPLICE_POOL) {
+	if (!conn->pending[side] && splice_pool_count < TCP_SPLICE_POOL &&
+	    conn->pipe_size[side] <= splice_pipe_def) {
 		struct splice_pipe *p = &splice_pool[splice_pool_count++];
 
 		p->fd[0] = fd[0];
