@@ -55,7 +55,7 @@ EOF
 # $1: destination, rest: pasta options
 source_seen() {
 	_dst=$1; shift
-	as_user "$PASTA" --config-net -f --dns "$DNS4" -t none -u none \
+	as_user "$PASTA" --config-net -f -d --dns "$DNS4" -t none -u none \
 		-T none -U none "$@" -- python3 "$TEST_TMP/ask.py" "$_dst" \
 		2>>"$TEST_TMP/pasta-daemon.log"
 }
