@@ -21,6 +21,8 @@
  *   ping6 SRCMAC DSTMAC SRCIP DSTIP ID SEQ LEN
  *   ns6 SRCMAC SRCIP TARGETIP   neighbour solicitation, multicast
  *   udp4 SRCMAC DSTMAC SRCIP DSTIP SPORT DPORT LEN
+ *   udp6 SRCMAC DSTMAC SRCIP DSTIP SPORT DPORT LEN
+ *                               payload: a pattern from SPORT and DPORT
  *   raw-len N [FILL]            a bare length prefix N, then FILL zero bytes
  *   raw HEX...                  bytes on the stream, no length prefix
  *   trunc N                     next frame: keep N bytes (prefix says N)
@@ -114,7 +116,8 @@
  *   echo6-reply SRCIP ID SEQ LEN   checks checksums and payload
  *   na6 TARGET                  neighbour advertisement for TARGET
  *   icmp4 TYPE, icmp6 TYPE      any ICMP/ICMPv6 message of that type
- *   udp4 SRCIP SPORT DPORT      UDP over IPv4
+ *   udp4 SRCIP SPORT DPORT      UDP over IPv4 (checksum checked)
+ *   udp6 SRCIP SPORT DPORT      UDP over IPv6 (checksum checked)
  *   tcp NAME [COND...] [SAVE...]
  *                               segment from the peer of connection NAME;
  *                               checksum, data offset and our MAC checked.
@@ -847,34 +850,45 @@ static size_t build_ns6(uint8_t *f, char **t)
 	return 14 + 40 + 32;
 }
 
-static size_t build_udp4(uint8_t *f, char **t)
+static size_t build_udp(uint8_t *f, char **t, int v6)
 {
-	uint8_t dmac[6], src[4], dst[4], *udp;
+	uint8_t dmac[6], src[16], dst[16], *udp;
+	size_t len, i, hlen;
 	unsigned sport, dport;
-	size_t len, i;
 
 	parse_mac(t[0], my_mac);
 	parse_mac(t[1], dmac);
-	parse_ip4(t[2], src);
-	parse_ip4(t[3], dst);
-	memcpy(my_ip4, src, 4);
+	if (v6) {
+		parse_ip6(t[2], src);
+		parse_ip6(t[3], dst);
+		memcpy(my_ip6, src, 16);
+	} else {
+		parse_ip4(t[2], src);
+		parse_ip4(t[3], dst);
+		memcpy(my_ip4, src, 4);
+	}
 	sport = (unsigned)parse_num(t[4], 0xffff);
 	dport = (unsigned)parse_num(t[5], 0xffff);
-	len = parse_num(t[6], 65535 - 28);
+	len = parse_num(t[6], 65535 - 8);
+	if (14 + (v6 ? 40 : 20) + 8 + len > FRAME_MAX)
+		die(2, "UDP payload too long");
 
-	eth_hdr(f, dmac, my_mac, 0x0800);
-	build_ip4(f, src, dst, 17, 8 + len, 0);
-	udp = f + 14 + 20;
+	eth_hdr(f, dmac, my_mac, v6 ? 0x86dd : 0x0800);
+	hlen = v6 ? build_ip6(f, src, dst, 17, 8 + len, 64) :
+		    build_ip4(f, src, dst, 17, 8 + len, 0);
+	udp = f + 14 + hlen;
 	put16(udp, sport);
 	put16(udp + 2, dport);
 	put16(udp + 4, (unsigned)(8 + len));
 	put16(udp + 6, 0);
 	for (i = 0; i < len; i++)
 		udp[8 + i] = pattern(sport, dport, i);
-	put16(udp + 6, csum(udp, 8 + len, pseudo4(src, dst, 17, 8 + len)));
+	put16(udp + 6, csum(udp, 8 + len,
+			    v6 ? pseudo6(src, dst, 17, 8 + len) :
+				 pseudo4(src, dst, 17, 8 + len)));
 	if (get16(udp + 6) == 0)
 		put16(udp + 6, 0xffff);
-	return 14 + 20 + 8 + len;
+	return 14 + hlen + 8 + len;
 }
 
 /* ---- TCP: connections, expressions, segments ---- */
@@ -910,6 +924,9 @@ static unsigned ip4_id = 1;
 
 /**
  * struct tcpseg - A segment to build: everything the script can choose
+ *
+ * The payload comes last: what precedes it is cleared for each segment
+ * (memset up to offsetof(payload)), so that no choice leaks into the next.
  */
 struct tcpseg {
 	unsigned sport, dport;
@@ -918,11 +935,11 @@ struct tcpseg {
 	uint8_t opts[TCP_OPTS_MAX + 4];
 	size_t optlen;
 	long doff;		/* data offset field, -1: true length */
-	uint8_t payload[TCP_PAYLOAD_MAX];
 	size_t plen;
 	int csum_mode;		/* 0: correct, 1: corrupted, 2: given */
 	unsigned csum_val;
 	long cut;		/* TCP segment cut to this length, -1: whole */
+	uint8_t payload[TCP_PAYLOAD_MAX];
 };
 static struct tcpseg txseg;
 
@@ -1473,7 +1490,7 @@ static void describe(const struct pkt *p, char *buf, size_t size)
 /* ---- Filters ---- */
 
 enum fkind { F_ANY, F_ETHERTYPE, F_ARP_REPLY, F_ECHO4, F_ECHO6, F_NA6,
-	     F_ICMP4, F_ICMP6, F_UDP4, F_TCP };
+	     F_ICMP4, F_ICMP6, F_UDP4, F_UDP6, F_TCP };
 
 /**
  * struct tcpcond - Conditions on a TCP segment of a connection, and what to
@@ -1722,10 +1739,13 @@ static int parse_filter(char **t, int n, struct filter *fl)
 		fl->kind = t[0][4] == '6' ? F_ICMP6 : F_ICMP4;
 		fl->type = (unsigned)parse_num(t[1], 255);
 		used = 2;
-	} else if (!strcmp(t[0], "udp4")) {
+	} else if (!strcmp(t[0], "udp4") || !strcmp(t[0], "udp6")) {
 		NEED(3);
-		fl->kind = F_UDP4;
-		parse_ip4(t[1], fl->addr);
+		fl->kind = t[0][3] == '6' ? F_UDP6 : F_UDP4;
+		if (fl->kind == F_UDP6)
+			parse_ip6(t[1], fl->addr);
+		else
+			parse_ip4(t[1], fl->addr);
 		fl->sport = (unsigned)parse_num(t[2], 0xffff);
 		fl->dport = (unsigned)parse_num(t[3], 0xffff);
 		used = 4;
@@ -1837,15 +1857,20 @@ static int match(const struct pkt *p, const struct filter *fl,
 		return p->af == AF_INET6 && p->proto == 58 && p->l4len >= 8 &&
 		       i[0] == fl->type;
 	case F_UDP4:
-		if (p->af != AF_INET || p->proto != 17 || p->l4len < 8 ||
-		    memcmp(p->src, fl->addr, 4) || get16(i) != fl->sport ||
-		    get16(i + 2) != fl->dport)
+	case F_UDP6:
+		if (p->af != (fl->kind == F_UDP4 ? AF_INET : AF_INET6) ||
+		    p->proto != 17 || p->l4len < 8 ||
+		    memcmp(p->src, fl->addr, p->af == AF_INET ? 4 : 16) ||
+		    get16(i) != fl->sport || get16(i + 2) != fl->dport)
 			return 0;
 		if (get16(i + 4) != p->l4len)
 			*why = "UDP length differs from IP length";
+		else if (p->af == AF_INET6 && !get16(i + 6))
+			*why = "zero UDP checksum over IPv6";
 		else if (get16(i + 6) &&
-			 csum(i, p->l4len, pseudo4(p->src, p->dst, 17,
-						   p->l4len)))
+			 csum(i, p->l4len, p->af == AF_INET ?
+			      pseudo4(p->src, p->dst, 17, p->l4len) :
+			      pseudo6(p->src, p->dst, 17, p->l4len)))
 			*why = "bad UDP checksum";
 		return *why ? -1 : 1;
 	case F_TCP:
@@ -2416,9 +2441,9 @@ static void run_line(char *line)
 	} else if (!strcmp(t[0], "ns6")) {
 		ARGS(3);
 		send_frame(frame, build_ns6(frame, t + 1));
-	} else if (!strcmp(t[0], "udp4")) {
+	} else if (!strcmp(t[0], "udp4") || !strcmp(t[0], "udp6")) {
 		ARGS(7);
-		send_frame(frame, build_udp4(frame, t + 1));
+		send_frame(frame, build_udp(frame, t + 1, t[0][3] == '6'));
 	} else if (!strcmp(t[0], "tcp-conn")) {
 		ARGS(7);
 		cmd_tcp_conn(t + 1);
