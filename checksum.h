@@ -3,6 +3,7 @@
 #ifndef CHECKSUM_H
 #define CHECKSUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -43,5 +44,7 @@ void csum_udp6(struct udphdr *uh, const struct in6_addr *saddr,
 void csum_icmp4(struct icmphdr *ih, const void *payload, size_t len);
 void csum_icmp6(struct icmp6_hdr *ih, const struct in6_addr *saddr,
 		const struct in6_addr *daddr, const void *payload, size_t len);
+bool csum_l4_ok(int af, uint8_t proto, const void *saddr, const void *daddr,
+		const void *l4, size_t len);
 
 #endif /* CHECKSUM_H */

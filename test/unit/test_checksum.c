@@ -5,7 +5,9 @@
  * The packets below were captured from a tun device (IFF_TUN | IFF_NO_PI,
  * no checksum offload, so the kernel computes every checksum in software):
  * ping sockets sending echo requests to 10.7.0.2 and fd00:7::2, and UDP
- * sockets bound to port 40001 sending to port 5353.
+ * sockets bound to port 40001 sending to port 5353; and the first data
+ * segment of TCP connections from port 5001 (29 bytes, after a SYN-ACK
+ * written into the tun device).
  */
 
 #include <stdbool.h>
@@ -53,6 +55,16 @@ static const char pkt_udp6_odd[] =
 static const char pkt_udp6_even[] =
 	"600a570800141140fd000007000000000000000000000001fd00000700000000"
 	"00000000000000029c4114e9001434346576656e206c656e67746821";
+
+/* TCP over IPv4 and IPv6, 29 bytes of payload */
+static const char pkt_tcp4[] =
+	"450000453d1f40004006e9830a0700010a070002aada13895ac72f2b000bdb29"
+	"5018faf0bd2e000068656c6c6f2c206f6464206c656e67746820746370207061"
+	"796c6f6164";
+static const char pkt_tcp6[] =
+	"600bed4400310640fd000007000000000000000000000001fd00000700000000"
+	"0000000000000002a96c1389b19b7246000bdb295018fd203c7b000068656c6c"
+	"6f2c206f6464206c656e67746820746370207061796c6f6164";
 
 /**
  * unhex() - Decode a hexadecimal string
@@ -461,6 +473,114 @@ static void test_icmp(void)
 }
 
 /**
+ * l4_ok() - csum_l4_ok() on a packet, from its IP header
+ * @p:		Packet, IPv4 or IPv6 header first (no extension headers)
+ * @len:	Length of @p
+ *
+ * Return: what csum_l4_ok() says
+ */
+static bool l4_ok(const uint8_t *p, size_t len)
+{
+	if (p[0] >> 4 == 4)
+		return csum_l4_ok(AF_INET, p[9], p + 12, p + 16, p + 20,
+				  len - 20);
+	return csum_l4_ok(AF_INET6, p[6], p + 8, p + 24, p + 40, len - 40);
+}
+
+/**
+ * test_l4_ok() - Checking checksums: kernel-built packets pass, any flipped
+ *		  bit in the packet or the addresses fails, zero UDP checksums
+ */
+static void test_l4_ok(void)
+{
+	const char *kernel[] = { pkt_icmp4, pkt_icmp6, pkt_udp4_odd,
+				 pkt_udp4_even, pkt_udp6_odd, pkt_udp6_even,
+				 pkt_tcp4, pkt_tcp6 };
+	unsigned int missed = 0, misaligned = 0;
+	uint8_t buf[200 + 1], *p = buf + 1;
+	size_t i, len, off, bit;
+
+	for (i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++) {
+		size_t l4off, first;
+
+		len = unhex(kernel[i], p, sizeof(buf) - 1);
+		CHECK(l4_ok(p, len));
+		memmove(buf, p, len);
+		if (!l4_ok(buf, len))
+			misaligned++;
+		memmove(p, buf, len);
+
+		/* Every bit of the addresses (not for ICMP) and of the
+		 * packet but the UDP length: a flipped bit can't keep the sum
+		 */
+		l4off = p[0] >> 4 == 4 ? 20 : 40;
+		first = l4off == 20 ? (p[9] == IPPROTO_ICMP ? 20 : 12) : 8;
+		for (off = first; off < len; off++) {
+			if (p[l4off == 20 ? 9 : 6] == IPPROTO_UDP &&
+			    (off == l4off + 4 || off == l4off + 5))
+				continue;
+			for (bit = 0; bit < 8; bit++) {
+				p[off] ^= 1U << bit;
+				if (l4_ok(p, len))
+					missed++;
+				p[off] ^= 1U << bit;
+			}
+		}
+	}
+	CHECK_EQ(missed, 0);
+	CHECK_EQ(misaligned, 0);
+
+	/* A zero UDP checksum: none over IPv4, invalid over IPv6 */
+	len = unhex(pkt_udp4_odd, p, sizeof(buf) - 1);
+	memset(p + 26, 0, 2);
+	CHECK(l4_ok(p, len));
+	p[30] ^= 1;
+	CHECK(l4_ok(p, len));
+	len = unhex(pkt_udp6_odd, p, sizeof(buf) - 1);
+	memset(p + 46, 0, 2);
+	CHECK(!l4_ok(p, len));
+
+	/* UDP: the sum covers the UDP length, not IP padding beyond it;
+	 * a UDP length beyond the packet is left to the handler
+	 */
+	len = unhex(pkt_udp4_even, p, sizeof(buf) - 1);
+	p[len] = 0x55;
+	CHECK(csum_l4_ok(AF_INET, IPPROTO_UDP, p + 12, p + 16, p + 20,
+			 len - 20 + 1));
+	p[24] = 0xff;
+	CHECK(l4_ok(p, len));
+
+	/* A sum of zero is sent as 0xffff, and checked as right */
+	{
+		struct in_addr s = { 0 }, d = { 0 };
+		uint8_t u[10] = { 0, 1, 0, 2, 0, 10, 0, 0, 0, 0 };
+		struct iovec iov = { .iov_base = u + 8, .iov_len = 2 };
+		struct udphdr uh;
+
+		memcpy(&uh, u, sizeof(uh));
+		csum_udp4(&uh, s, d, &iov, 1, 0);
+		memcpy(u + 8, &uh.check, 2);
+		csum_udp4(&uh, s, d, &iov, 1, 0);
+		CHECK_EQ(uh.check, 0xffff);
+		memcpy(u + 6, &uh.check, 2);
+		CHECK(csum_l4_ok(AF_INET, IPPROTO_UDP, &s, &d, u, sizeof(u)));
+	}
+
+	/* Protocols without a checksum of ours to check, and ICMP types
+	 * over the other IP version, are for the handlers
+	 */
+	len = unhex(pkt_tcp4, p, sizeof(buf) - 1);
+	p[30] ^= 1;
+	CHECK(!l4_ok(p, len));
+	CHECK(csum_l4_ok(AF_INET, IPPROTO_SCTP, p + 12, p + 16, p + 20,
+			 len - 20));
+	CHECK(csum_l4_ok(AF_INET, IPPROTO_ICMPV6, p + 12, p + 16, p + 20,
+			 len - 20));
+	CHECK(csum_l4_ok(AF_INET6, IPPROTO_ICMP, p + 12, p + 16, p + 20,
+			 len - 20));
+}
+
+/**
  * mbps() - Throughput of a sum function on a 64 KiB buffer
  * @fast:	Use csum_unfolded(), else sum_16b()
  *
@@ -502,6 +622,7 @@ int main(void)
 	test_ip4_header();
 	test_udp();
 	test_icmp();
+	test_l4_ok();
 
 	printf("64 KiB sum: sum_16b() %.0f MB/s, csum_unfolded() %.0f MB/s\n",
 	       mbps(false), mbps(true));
