@@ -17,10 +17,11 @@
  * Frames are read in bulk into one static buffer, then each one is checked
  * through the bounds-checked accessors of packet.h: Ethernet, then IPv4 or
  * IPv6 (with extension headers), then handed to the module for its protocol.
- * Malformed frames are dropped and counted by reason; the counts are logged
- * now and then in debug mode.  IPv4 and IPv6 fragments go to ipfrag.c; once
- * one completes a datagram, that datagram is handled at once as a batch of
- * its own (after the packets batched before it), since its buffer is a
+ * Malformed frames are dropped and counted by reason, and so are TCP, UDP,
+ * ICMP and ICMPv6 packets with a wrong checksum; the counts are logged now
+ * and then in debug mode.  IPv4 and IPv6 fragments go to ipfrag.c; once one
+ * completes a datagram, that datagram is handled at once as a batch of its
+ * own (after the packets batched before it), since its buffer is a
  * reassembly slot released right after.  We learn the guest's MAC and
  * addresses from the source fields of what it sends.
  *
@@ -93,6 +94,7 @@ static size_t tap_pending_len;
  * @ethertype:		Not ARP, IPv4 or IPv6
  * @bad_ip:		Malformed IPv4/IPv6 header
  * @unhandled:		Protocol or message we don't handle
+ * @bad_csum:		Wrong TCP, UDP, ICMP or ICMPv6 checksum
  * @out_dropped:	Frames to the guest dropped (queue full)
  */
 static struct tap_stats {
@@ -102,6 +104,7 @@ static struct tap_stats {
 	unsigned long ethertype;
 	unsigned long bad_ip;
 	unsigned long unhandled;
+	unsigned long bad_csum;
 	unsigned long out_dropped;
 } tap_stats;
 
@@ -113,10 +116,11 @@ void tap_stats_log(void)
 	const struct tap_stats *s = &tap_stats;
 
 	debug("tap: dropped: %lu short, %lu bad length, %lu oversize, "
-	      "%lu ethertype, %lu bad IP, %lu unhandled, "
+	      "%lu ethertype, %lu bad IP, %lu unhandled, %lu bad checksum, "
 	      "%lu bad access, %lu outbound",
 	      s->short_frame, s->bad_len, s->oversize, s->ethertype,
-	      s->bad_ip, s->unhandled, pkt_bad_access, s->out_dropped);
+	      s->bad_ip, s->unhandled, s->bad_csum, pkt_bad_access,
+	      s->out_dropped);
 	ipfrag_stats_log();
 }
 
@@ -700,6 +704,41 @@ bad:
 }
 
 /**
+ * tap_l4_csum_ok() - Check the checksum of a packet from the guest
+ * @l3:		Layer 3 view
+ * @now:	Current time
+ *
+ * Frames from qemu's stream and from our tap device (no IFF_VNET_HDR) carry
+ * complete checksums: a wrong one means corruption, the packet goes.
+ *
+ * Return: true if right (or not checked), false if wrong (counted)
+ */
+static bool tap_l4_csum_ok(const struct tap_l3 *l3,
+			   const struct timespec *now)
+{
+	const void *src = &l3->saddr.a6, *dst = &l3->daddr.a6;
+	char buf[INANY_ADDRSTRLEN];
+
+	if (l3->af == AF_INET) {
+		src = &l3->saddr.v4mapped.a4;
+		dst = &l3->daddr.v4mapped.a4;
+	}
+	if (csum_l4_ok(l3->af, l3->proto, src, dst, l3->l4.data, l3->l4.len))
+		return true;
+
+	tap_stats.bad_csum++;
+	debug_ratelimit(now, "tap: wrong checksum, protocol %u from %s: "
+			"dropped (%lu so far)", l3->proto,
+			inany_ntop(&l3->saddr, buf, sizeof(buf)),
+			tap_stats.bad_csum);
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	return true;	/* fuzzed frames go on to the parsers behind */
+#else
+	return false;
+#endif
+}
+
+/**
  * tap_l4_dispatch() - Hand a validated IP packet to its protocol's module
  * @c:		Execution context
  * @l3:		Layer 3 view
@@ -710,6 +749,9 @@ static void tap_l4_dispatch(struct ctx *c, const struct tap_l3 *l3,
 {
 	const struct udphdr *uh;
 	int handled = 0;
+
+	if (!tap_l4_csum_ok(l3, now))
+		return;
 
 	switch (l3->proto) {
 	case IPPROTO_ICMP:
