@@ -992,6 +992,34 @@ static int tap_passt_split(size_t len, size_t *nframes, size_t *used)
 	return 0;
 }
 
+/**
+ * tap_passt_frames() - Handle every whole frame in tap_buf, batch by batch
+ * @c:		Execution context
+ * @len:	Bytes in tap_buf
+ * @now:	Current time
+ *
+ * A read may bring more than TAP_FRAMES_MAX frames: the rest must not wait
+ * for the next read, which might never come (a guest waiting for our ACKs).
+ *
+ * Return: bytes of an incomplete frame, now at the start of tap_buf, or -1 if
+ *	   the stream is out of sync
+ */
+static ssize_t tap_passt_frames(struct ctx *c, size_t len,
+				const struct timespec *now)
+{
+	size_t nframes, used;
+
+	do {
+		if (tap_passt_split(len, &nframes, &used))
+			return -1;
+		tap_frames_handle(c, nframes, now);
+		len -= used;
+		memmove(tap_buf, tap_buf + used, len);
+	} while (nframes == TAP_FRAMES_MAX);
+
+	return len;
+}
+
 /* Bytes of an incomplete frame kept at the start of tap_buf (passt) */
 static size_t tap_partial;
 
@@ -1038,8 +1066,7 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 		return;
 
 	for (rounds = 0; rounds < 8; rounds++) {
-		size_t nframes, used;
-		ssize_t n;
+		ssize_t n, left;
 
 		n = recv(c->fd_tap, tap_buf + tap_partial,
 			 TAP_BUF_SIZE - tap_partial, MSG_DONTWAIT);
@@ -1050,14 +1077,12 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 		if (n < 0)
 			break;
 
-		if (tap_passt_split(tap_partial + n, &nframes, &used)) {
+		left = tap_passt_frames(c, tap_partial + n, now);
+		if (left < 0) {
 			tap_sock_reset(c);
 			return;
 		}
-		tap_frames_handle(c, nframes, now);
-
-		tap_partial = tap_partial + n - used;
-		memmove(tap_buf, tap_buf + used, tap_partial);
+		tap_partial = left;
 	}
 }
 
@@ -1074,14 +1099,9 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 int tap_input(struct ctx *c, const uint8_t *data, size_t len,
 	      const struct timespec *now)
 {
-	size_t nframes, used;
-
 	len = MIN(len, TAP_BUF_SIZE);
 	memcpy(tap_buf, data, len);
-	if (tap_passt_split(len, &nframes, &used))
-		return -1;
-	tap_frames_handle(c, nframes, now);
-	return 0;
+	return tap_passt_frames(c, len, now) < 0 ? -1 : 0;
 }
 
 /**
