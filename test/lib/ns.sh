@@ -29,7 +29,7 @@
 # one of the outer PID 1.
 #
 # Helpers (details above each function):
-#	need_daemon, need_tapclient, need_cmd TOOL...
+#	need_daemon, need_tapclient, need_tapbridge, need_cmd TOOL...
 #	tap_script_neigh MAC	tapclient lines learning the gateway's MACs
 #	tapclient_run SOCKET SCRIPT MS WHAT...	the frame-level client, checked
 #	run_remote CMD...	in the remote netns
@@ -72,6 +72,7 @@ DNS4=198.51.100.2
 TEST_GID=$TEST_UID
 
 TAPCLIENT="$TOP/test/build/tapclient"
+TAPBRIDGE="$TOP/test/build/tapbridge"
 
 NS_BG=""
 NS_PIDS=""
@@ -271,15 +272,27 @@ need_daemon() {
 	chmod 0755 "$TEST_TMP/bin" "$TEST_TMP/bin/passt"
 }
 
+# need_frame_tool() - Build a helper of test/frame/ into test/build/
+# $1: its name (test/frame/NAME.c, built as test/build/NAME)
+need_frame_tool() {
+	_src="$TOP/test/frame/$1.c"
+	_bin="$TOP/test/build/$1"
+	if [ ! -x "$_bin" ] || [ "$_src" -nt "$_bin" ]; then
+		mkdir -p "$TOP/test/build"
+		${CC:-cc} -O2 -Wall -Wextra -Werror -o "$_bin.tmp.$$" \
+			"$_src" || fail "cannot build $1"
+		mv "$_bin.tmp.$$" "$_bin"
+	fi
+}
+
 # need_tapclient() - Build the frame-level client (test/frame/tapclient.c)
 need_tapclient() {
-	_src="$TOP/test/frame/tapclient.c"
-	if [ ! -x "$TAPCLIENT" ] || [ "$_src" -nt "$TAPCLIENT" ]; then
-		mkdir -p "$TOP/test/build"
-		${CC:-cc} -O2 -Wall -Wextra -Werror -o "$TAPCLIENT.tmp.$$" \
-			"$_src" || fail "cannot build tapclient"
-		mv "$TAPCLIENT.tmp.$$" "$TAPCLIENT"
-	fi
+	need_frame_tool tapclient
+}
+
+# need_tapbridge() - Build the tap to passt relay (test/frame/tapbridge.c)
+need_tapbridge() {
+	need_frame_tool tapbridge
 }
 
 # tap_script_neigh() - tapclient script lines: ARP and NDP for the gateway,
