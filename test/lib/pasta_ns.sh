@@ -16,8 +16,9 @@
 # namespace's owner), so any number of steps, servers and clients can run
 # there one after the other, each bounded by its own timeout.
 
-# shellcheck disable=SC2034	# for the sourcing scripts
-TCPTOOL="python3 $TOP/test/lib/tcptool.py"
+# TCPTOOL, check_ok and the transfers (XFER_AT=in_ns) are in tcpxfer.sh
+
+. "$TOP/test/lib/tcpxfer.sh"
 NS_PID=""
 
 # _pasta_holder() - Print the PID of the "sleep" pasta runs, once it runs
@@ -97,18 +98,6 @@ ns_port_bound() {
 # $1: port, $2: timeout in seconds (default 5)
 ns_wait_port() {
 	wait_for "${2:-5}" ns_port_bound "$1"
-}
-
-# check_ok() - Run a tcptool client, fail unless it prints "ok ..."
-# $1: description, rest: command (its output is shown)
-check_ok() {
-	_d="$1"; shift
-	_o=$("$@" 2>&1)
-	_r=$?
-	printf '%s\n' "$_o" | sed 's/^/#   /'
-	[ $_r -eq 0 ] && printf '%s\n' "$_o" | tail -n 1 | grep -q '^ok' ||
-		fail "$_d: $(printf '%s\n' "$_o" | tail -n 1)"
-	log "ok: $_d"
 }
 
 # daemon_alive() - Fail unless the named pasta still runs

@@ -24,73 +24,10 @@ ns_setup "$@"
 need_daemon
 need_cmd socat python3 nsenter timeout sha256sum
 
-SIZE=$((100 * 1024 * 1024))
-SRC="$TEST_TMP/src"
-make_file "$SRC" "$SIZE"
-chmod 0644 "$SRC"
-SRC_SHA=$(sha256 "$SRC")
+XFER_AT=in_ns
+xfer_init $((100 * 1024 * 1024))
 ECHO_PORT=7000
 PORT=10000
-
-# now_ms() - Milliseconds since the epoch
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# rate() - Print MiB/s for SIZE bytes moved since $1 (milliseconds)
-rate() {
-	_ms=$(($(now_ms) - $1))
-	[ "$_ms" -gt 0 ] || _ms=1
-	echo "$((SIZE * 1000 / _ms / 1048576)) MiB/s in ${_ms} ms"
-}
-
-# sock() - socat address of a TCP peer: $1: address, $2: port
-sock() {
-	case "$1" in
-	*:*)	echo "TCP6:[$1]:$2" ;;
-	*)	echo "TCP4:$1:$2" ;;
-	esac
-}
-
-# listen() - socat address of a listener: $1: address, $2: port
-listen() {
-	case "$1" in
-	*:*)	echo "TCP6-LISTEN:$2,bind=[$1],reuseaddr" ;;
-	*)	echo "TCP4-LISTEN:$2,bind=$1,reuseaddr" ;;
-	esac
-}
-
-# upload() - 100 MiB from the namespace (socat) to a remote sink (Python)
-# $1: label, $2: remote address
-upload() {
-	PORT=$((PORT + 1))
-	bg_start "sink$PORT" run_remote $TCPTOOL srv-sink "$2" "$PORT"
-	wait_port -r tcp "$PORT" 5 || fail "remote sink not up"
-	_t=$(now_ms)
-	in_ns timeout 120 socat -u "OPEN:$SRC" "$(sock "$2" "$PORT")"
-	_rc=$?
-	log "$1: $(rate "$_t")"
-	check_eq "$_rc" 0 "$1: socat sender exit status"
-	bg_wait "sink$PORT" 30 || fail "$1: remote sink did not finish"
-	check_eq "$(bg_log "sink$PORT")" "$SIZE $SRC_SHA" \
-		"$1: bytes and SHA-256 received by the remote"
-}
-
-# download() - 100 MiB from a remote source (socat) to the namespace
-# $1: label, $2: remote address
-download() {
-	PORT=$((PORT + 1))
-	bg_start "source$PORT" run_remote timeout 120 \
-		socat -u "OPEN:$SRC" "$(listen "$2" "$PORT")"
-	wait_port -r tcp "$PORT" 5 || fail "remote source not up"
-	_t=$(now_ms)
-	_r=$(in_ns timeout 120 $TCPTOOL recv "$2" "$PORT")
-	log "$1: $(rate "$_t")"
-	check_eq "$_r" "ok $SIZE $SRC_SHA" \
-		"$1: bytes and SHA-256 received in the namespace"
-	bg_wait "source$PORT" 10
-	check_eq "$?" 0 "$1: remote socat sender exit status"
-}
 
 # ns_mtu() - Print the MTU of the namespace's tap interface
 ns_mtu() {
@@ -111,10 +48,10 @@ pasta_start pasta --config-net -d -l "$TEST_TMP/pasta-debug.log" \
 	--dns "$DNS4" --dns-forward 198.51.100.53
 check_eq "$(ns_mtu)" 65520 "namespace MTU"
 
-upload "upload IPv4, MTU 65520" "$FAR4"
-download "download IPv4, MTU 65520" "$FAR4"
-upload "upload IPv6, MTU 65520" "$FAR6"
-download "download IPv6, MTU 65520" "$FAR6"
+xfer_upload "upload IPv4, MTU 65520" "$FAR4"
+xfer_download "download IPv4, MTU 65520" "$FAR4"
+xfer_upload "upload IPv6, MTU 65520" "$FAR6"
+xfer_download "download IPv6, MTU 65520" "$FAR6"
 
 for a in "$FAR4" "$FAR6"; do
 	check_ok "500 sequential connections to $a" \
@@ -181,10 +118,10 @@ pasta_stop pasta
 pasta_start pasta1500 --config-net -m 1500 --dns "$DNS4"
 check_eq "$(ns_mtu)" 1500 "namespace MTU with -m 1500"
 
-upload "upload IPv4, MTU 1500" "$FAR4"
-download "download IPv4, MTU 1500" "$FAR4"
-upload "upload IPv6, MTU 1500" "$FAR6"
-download "download IPv6, MTU 1500" "$FAR6"
+xfer_upload "upload IPv4, MTU 1500" "$FAR4"
+xfer_download "download IPv4, MTU 1500" "$FAR4"
+xfer_upload "upload IPv6, MTU 1500" "$FAR6"
+xfer_download "download IPv6, MTU 1500" "$FAR6"
 check_ok "100 parallel connections, MTU 1500" \
 	in_ns timeout 60 $TCPTOOL par "$FAR4" "$ECHO_PORT" 100
 
