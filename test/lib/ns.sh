@@ -39,7 +39,7 @@
 #	ns_track_pid PID	also stop this PID at exit (daemons)
 #	pid_alive, pid_wait_gone PID SECS, pid_stop PID
 #	wait_for SECS CMD...	poll (CMD may be a shell function)
-#	wait_port [-r] tcp|udp PORT [SECS]
+#	wait_port [-r|-g] tcp|udp PORT [SECS]
 #	check DESC CMD..., check_not DESC CMD..., check_eq ACTUAL EXPECTED DESC
 #	fail MSG, log MSG, sha256 FILE, make_file FILE BYTES
 # On failure, every $TEST_TMP/*.log (bg_start output, daemon logs) is printed.
@@ -248,10 +248,12 @@ _ns_listening() {
 }
 
 # wait_port() - Wait until a TCP or UDP port is bound
-# [-r]: in the remote namespace; $1: tcp or udp; $2: port; $3: timeout (s)
+# [-r]: in the remote namespace, [-g]: in the guest namespace (bridge.sh);
+# $1: tcp or udp; $2: port; $3: timeout (s)
 wait_port() {
 	_r=""
 	[ "$1" = "-r" ] && { _r=run_remote; shift; }
+	[ "$1" = "-g" ] && { _r=in_guest; shift; }
 	_hex=$(printf '%04X' "$2")
 	_n=$((${3:-5} * 10))
 	while [ "$_n" -gt 0 ]; do

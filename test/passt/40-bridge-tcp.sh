@@ -34,8 +34,7 @@ wait_port -r tcp "$ECHO_PORT" 5 || fail "remote echo server not up"
 for mtu in 65520 1500; do
 	bridge_start "passt$mtu" "$mtu" -t "$FWD_PORT"
 	in_guest_bg "gecho$mtu" $TCPTOOL srv-echo :: "$FWD_PORT"
-	wait_for 5 in_guest sh -c "grep -q ':$(printf %04X $FWD_PORT) ' \
-		/proc/net/tcp6" || fail "echo server in the guest not up"
+	wait_port -g tcp "$FWD_PORT" 5 || fail "echo server in the guest not up"
 
 	for a in "$FAR4" "$FAR6"; do
 		xfer_upload "guest to remote, $a, MTU $mtu" "$a"

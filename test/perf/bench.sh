@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# test/perf/bench.sh - Throughput and latency of pasta against a kernel veth
+# test/perf/bench.sh - Throughput and latency of pasta and passt against a
+#			kernel veth
 #
 # Not a test: it never asserts a speed; it prints a table. Run as root
 # ('make bench'): like the tests, everything happens inside namespaces this
@@ -14,7 +15,13 @@
 #               -t / -u to a server in pasta's namespace: tap path, inbound
 #   ns>hostlo   client in pasta's namespace to 127.0.0.1, forwarded by -T / -U
 #               to a server on the host's loopback: the spliced path
-# and beside each, the same measurement from the host namespace straight to
+#   guest>remote  passt, its guest the kernel of a namespace whose tap device
+#               test/frame/tapbridge relays to passt's socket (as qemu does,
+#               without emulation; see test/lib/bridge.sh), MTU as for pasta
+#               (passt -m and the guest's tap): guest to remote (FAR4)
+#   remote>guest  the remote to 198.51.100.1, forwarded by passt's -t to a
+#               server in the guest
+# (passt paths: TCP stream and TCP RR only), and beside each, the same measurement from the host namespace straight to
 # the remote namespace over the kernel's veth pair, no pasta ("veth"),
 # measured in the same run, so that the ratio (ours / veth) is what to read.
 #
@@ -25,14 +32,16 @@
 #   TCP RR        test/perf/rr.c: one connection, 1-byte ping-pong: trans/s
 #   TCP CRR       connect, 1-byte request/response, close: connections/s
 #   UDP RR        1-byte datagram ping-pong: trans/s
-# and pasta's CPU time (utime + stime from /proc/PID/stat) per GB received
-# for streams, per transaction for RR.
+# and the daemon's CPU time (pasta's or passt's, not tapbridge's: utime +
+# stime from /proc/PID/stat) per GB received for streams, per transaction
+# for RR.
 #
 # Environment: BENCH_TIME (seconds per stream, default 4), BENCH_RR_TIME
 # (seconds per RR, default 3), BENCH_MTUS (default "65520 1500"),
 # BENCH_PATHS (default "ns>remote remote>ns ns>hostlo"), BENCH_KINDS (the
 # measurements to make, default all: tcp udp1472 udp8192 udp65000 rr crr
-# udprr; those the MTU doesn't allow are left out).
+# udprr; those the MTU doesn't allow are left out, and passt's paths make
+# only tcp and rr). BENCH_PASST=0 leaves the passt paths out.
 
 # shellcheck disable=SC2086	# $TCPTOOL is "python3 PATH": split on purpose
 
@@ -40,8 +49,10 @@
 ns_setup "$@"
 . "$TOP/test/lib/pasta_ns.sh"
 . "$TOP/test/perf/lib.sh"
+. "$TOP/test/lib/bridge.sh"
 need_daemon
 need_cmd iperf3 python3 nsenter "${CC:-cc}"
+[ "${BENCH_PASST:-1}" = 0 ] || need_tapbridge
 
 T=${BENCH_TIME:-4}
 TR=${BENCH_RR_TIME:-3}
@@ -53,7 +64,7 @@ perf_build_rr
 
 # Ports: iperf3 on 5201 in the remote (bound to FAR4, so that UDP answers
 # come from the address the client talks to), 5202 on the host's loopback,
-# 5203 in pasta's namespace. rr servers get fresh ports for each set of
+# 5203 in pasta's namespace, 5204 in passt's guest. rr servers get fresh ports for each set of
 # measurements (rr_port): connect-request-response-close leaves tens of
 # thousands of sockets in TIME_WAIT, and a later connect() to the same
 # address and port would have to search the whole ephemeral range past
@@ -69,7 +80,7 @@ wait_port -r tcp 5201 5 && wait_port tcp 5202 5 || fail "servers not up"
 RR_PORT=5300
 
 # rr_port() - Start an rr server on a fresh port, set RR_PORT to it
-# $1: where (remote, host or ns), $2: address
+# $1: where (remote, host, ns or guest), $2: address
 rr_port() {
 	RR_PORT=$((RR_PORT + 1))
 	case "$1" in
@@ -79,15 +90,24 @@ rr_port() {
 		wait_port tcp "$RR_PORT" 5 ;;
 	ns)	in_ns_bg "rr$RR_PORT" "$RR" server "$2" "$RR_PORT"
 		ns_wait_port "$RR_PORT" 5 ;;
+	guest)	in_guest_bg "rr$RR_PORT" "$RR" server "$2" "$RR_PORT"
+		wait_port -g tcp "$RR_PORT" 5 ;;
 	esac || fail "rr server on port $RR_PORT ($1) not up"
 }
 
-# run_at() - Run a command where a client runs: host, ns or remote
+# daemon_cpu() - Print the daemon's (pasta's, passt's) CPU time so far, in
+# clock ticks
+daemon_cpu() {
+	proc_cpu "$DAEMON_PID"
+}
+
+# run_at() - Run a command where a client runs: host, ns, guest or remote
 run_at() {
 	_w="$1"; shift
 	case "$_w" in
 	host)	"$@" ;;
 	ns)	in_ns "$@" ;;
+	guest)	in_guest "$@" ;;
 	remote)	run_remote "$@" ;;
 	esac
 }
@@ -124,7 +144,7 @@ rr() {
 # $1: kind (tcp, udp1472, udp8192, udp65000, rr, crr, udprr), $2: where
 # from, $3: address, $4: iperf3 port, $5: rr port
 measure() {
-	_c0=$(pasta_cpu)
+	_c0=$(daemon_cpu)
 	case "$1" in
 	tcp)	_r=$(iperf "$2" "$3" "$4" -l 64K) ;;
 	rr)	_r="$(rr "$2" tcp "$3" "$5") -" ;;
@@ -132,14 +152,16 @@ measure() {
 	udprr)	_r="$(rr "$2" udp "$3" "$5") -" ;;
 	udp*)	_r=$(iperf "$2" "$3" "$4" -u -b 0 -l "${1#udp}") ;;
 	esac
-	echo "$_r $(($(pasta_cpu) - _c0))"
+	echo "$_r $(($(daemon_cpu) - _c0))"
 }
 
-# kinds() - Measurements at this MTU
+# kinds() - Measurements at this MTU: $1 MTU, $2 "passt" for passt's paths
 kinds() {
 	for _k in ${BENCH_KINDS:-tcp udp1472 udp8192 udp65000 rr crr udprr}; do
-		case "$_k" in
-		udp8192|udp65000) [ "$1" -ge 65028 ] && echo "$_k" ;;
+		case "${2:-}:$_k" in
+		passt:tcp|passt:rr) echo "$_k" ;;
+		passt:*) ;;
+		*:udp8192|*:udp65000) [ "$1" -ge 65028 ] && echo "$_k" ;;
 		*) echo "$_k" ;;
 		esac
 	done
@@ -153,7 +175,7 @@ for mtu in $MTUS; do
 		fail "cannot set veth MTU $mtu"
 
 	# Kernel veth baseline: the host namespace to the remote
-	PASTA_PID=""
+	DAEMON_PID=""
 	rr_port remote "$FAR4"
 	for k in $(kinds "$mtu"); do
 		echo "$k $(measure "$k" host "$FAR4" 5201 "$RR_PORT")" \
@@ -166,7 +188,7 @@ for mtu in $MTUS; do
 	pasta_start "pasta$mtu" --config-net -m "$mtu" --dns "$DNS4" \
 		-t 5203 -u 5203 -t "$p2" -u "$p2" -T 5202 -U 5202 \
 		-T "$p3" -U "$p3"
-	PASTA_PID=$(bg_pid "pasta$mtu")
+	DAEMON_PID=$(bg_pid "pasta$mtu")
 	in_ns_bg "iperf_ns$mtu" iperf3 -s -p 5203
 	ns_wait_port 5203 5 || fail "iperf3 server in the namespace not up"
 	rr_port remote "$FAR4"
@@ -191,6 +213,35 @@ for mtu in $MTUS; do
 	bg_stop "iperf_ns$mtu"
 	bg_stop "rr$p2"
 	bg_stop "pasta$mtu"
+
+	[ "${BENCH_PASST:-1}" = 0 ] && continue
+
+	# passt, the guest's kernel through tapbridge: rr ports remote, guest
+	p1=$((RR_PORT + 1)) p2=$((RR_PORT + 2))
+	bridge_start "passt$mtu" "$mtu" -t 5204 -t "$p2"
+	DAEMON_PID=$(bg_pid "passt$mtu")
+	in_guest_bg "iperf_guest$mtu" iperf3 -s -p 5204
+	wait_port -g tcp 5204 5 || fail "iperf3 server in the guest not up"
+	rr_port remote "$FAR4"
+	rr_port guest ::
+
+	for path in "guest>remote" "remote>guest"; do
+		case "$path" in
+		"guest>remote")	w=guest a=$FAR4 pi=5201 pr=$p1 ;;
+		"remote>guest")	w=remote a=$HOST4 pi=5204 pr=$p2 ;;
+		esac
+		for k in $(kinds "$mtu" passt); do
+			r=$(measure "$k" "$w" "$a" "$pi" "$pr")
+			log "$path $mtu $k: $r"
+			echo "$path $mtu $k $r $(cut -d' ' -f2- \
+				"$TEST_TMP/veth-$mtu-$k")" >>"$TABLE"
+		done
+	done
+
+	bg_alive "passt$mtu" || log "passt (MTU $mtu) died during the run"
+	bg_stop "iperf_guest$mtu"
+	bg_stop "rr$p2"
+	bridge_stop "passt$mtu"
 done
 
 # Table: path, MTU, measurement, ours, veth, ratio, pasta's CPU
@@ -200,9 +251,9 @@ import sys
 names = {"tcp": "TCP stream Gbit/s", "rr": "TCP RR trans/s",
          "crr": "TCP CRR conn/s", "udprr": "UDP RR trans/s"}
 tck = float(sys.argv[2])
-fmt = "%-10s %5s  %-19s %14s %14s %6s  %s"
+fmt = "%-12s %5s  %-19s %14s %14s %6s  %s"
 print(fmt % ("path", "MTU", "measurement", "ours", "veth", "ratio",
-             "pasta CPU"))
+             "daemon CPU"))
 for line in open(sys.argv[1]):
     f = line.split()
     path, mtu, kind = f[0], f[1], f[2]
@@ -231,6 +282,7 @@ for line in open(sys.argv[1]):
                  ratio, cpu))
 EOF
 echo
-echo "ours: through pasta; veth: host namespace to remote namespace over the"
-echo "kernel veth pair at the same MTU; ratio = ours / veth (higher is"
-echo "better, 1.00 = kernel speed); UDP loss in brackets"
+echo "ours: through pasta (ns paths) or passt with the kernel as its guest"
+echo "(guest paths); veth: host namespace to remote namespace over the kernel"
+echo "veth pair at the same MTU; ratio = ours / veth (higher is better, 1.00 ="
+echo "kernel speed); UDP loss in brackets; daemon CPU: pasta's or passt's"

@@ -24,8 +24,15 @@ perf_lo_servers() {
 		fail "host servers not up"
 }
 
+# proc_cpu() - Print a process's CPU time so far (user + system), in clock
+# ticks, 0 if no PID is given
+# $1: PID
+proc_cpu() {
+	[ -n "$1" ] || { echo 0; return; }
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
 # pasta_cpu() - Print pasta's CPU time so far, in clock ticks
 pasta_cpu() {
-	[ -n "$PASTA_PID" ] || { echo 0; return; }
-	sed 's/.*) //' "/proc/$PASTA_PID/stat" | awk '{ print $12 + $13 }'
+	proc_cpu "$PASTA_PID"
 }
