@@ -23,6 +23,7 @@
 #				has one, else through the proxy's --reconnect
 #   --no-passt			no back-end (the device has no peer)
 #   --timeout SECONDS		limit for the guest run (default 120)
+#   --mem MIB			the guest's memory (default 256)
 #   --accel kvm|tcg		skip the probe, use this
 #   --var NAME=VALUE		exported to the guest scenario (gv.NAME=VALUE)
 #   -v, --verbose		show every console line as it comes
@@ -68,6 +69,7 @@ g_parse() {
 	G_RECONNECT_OPT=""
 	G_NO_PASST_OPT=""
 	G_TIMEOUT_OPT=""
+	G_MEM=256
 	G_ACCEL=${GUEST_ACCEL:-}
 	G_VARS=""
 	G_INTERACTIVE=0
@@ -83,6 +85,8 @@ g_parse() {
 		--timeout)	G_TIMEOUT_OPT=$2
 				shift; G_SHIFT=$((G_SHIFT + 1)) ;;
 		--accel)	G_ACCEL=$2
+				shift; G_SHIFT=$((G_SHIFT + 1)) ;;
+		--mem)		G_MEM=$2
 				shift; G_SHIFT=$((G_SHIFT + 1)) ;;
 		--var)		G_VARS="$G_VARS gv.$2"
 				shift; G_SHIFT=$((G_SHIFT + 1)) ;;
@@ -108,6 +112,9 @@ g_parse() {
 	case "$G_ACCEL" in
 	""|kvm|tcg) ;;
 	*) echo "run.sh: --accel: kvm or tcg" >&2; exit 1 ;;
+	esac
+	case "$G_MEM" in
+	""|*[!0-9]*) echo "run.sh: --mem: MiB, a number" >&2; exit 1 ;;
 	esac
 }
 
@@ -487,7 +494,7 @@ g_run_guest() {
 				[ "$_g_fd" = "$_g_keep" ] || eval "exec $_g_fd>&-"
 			done
 			exec "$G_QEMU" -nodefaults -no-user-config -display none \
-				-accel "$G_ACCEL" -m 256 -smp 1 -no-reboot \
+				-accel "$G_ACCEL" -m "$G_MEM" -smp 1 -no-reboot \
 				-kernel "$G_KERNEL" -initrd "$G_INITRD" \
 				-append "$_g_app" -serial mon:stdio $_g_net
 		)
@@ -505,7 +512,7 @@ g_run_guest() {
 		done
 		exec timeout -k 5 "$G_TIMEOUT" "$G_QEMU" -nodefaults \
 			-no-user-config -display none \
-			-accel "$G_ACCEL" -m 256 -smp 1 -no-reboot \
+			-accel "$G_ACCEL" -m "$G_MEM" -smp 1 -no-reboot \
 			-kernel "$G_KERNEL" -initrd "$G_INITRD" -append "$_g_app" \
 			-serial stdio -serial "pipe:$TEST_TMP/ctl" $_g_net
 	) >"$TEST_TMP/console.fifo" 2>"$TEST_TMP/qemu.log" </dev/null &

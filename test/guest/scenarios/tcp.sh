@@ -2,14 +2,18 @@
 #
 # tcp - TCP through passt to the remote namespace (servers: tcp.host):
 # bulk transfers both ways over IPv4 and IPv6 with SHA-256 checked at both
-# ends, 50 short connections in a row, transfers with the guest's MTU at
-# 1500 (passt must segment to the MSS the guest gives), and no segment for
-# connections that are over
+# ends, 50 short connections in a row, optionally parallel connections,
+# transfers with the guest's MTU at 1500 (passt must segment to the MSS the
+# guest gives), and no segment for connections that are over
 #
 # Variables (run.sh --var NAME=VALUE): TCP_UP_MB, TCP_DOWN_MB (sizes in
-# MiB, default 24, at most 64), TCP_MTU_MB (size of each transfer at MTU
-# 1500, default 8), TCP_SHORT (short connections, default 50), TCP_XFER_T
-# (time limit of each transfer, seconds, default 90).
+# MiB, default 24; the remote serves up to 64 MiB, or the largest size
+# given), TCP_MTU_MB (size of each transfer at MTU 1500, default 8, at most
+# TCP_UP_MB), TCP_SHORT (short connections, default 50), TCP_PAR (parallel
+# connections, all open at once, default 0: none), TCP_XFER_T (time limit
+# of each transfer, seconds, default 90). The slow run of all.sh
+# (GUEST_SLOW=1) takes 100 MiB everywhere, 500 short and 100 parallel
+# connections, with more memory for the guest (run.sh --mem).
 #
 # With TCP_LIB_ONLY set, only the functions are defined (tcp-faults.sh).
 
@@ -18,6 +22,7 @@ UP_MB=${TCP_UP_MB:-24}
 DOWN_MB=${TCP_DOWN_MB:-24}
 MTU_MB=${TCP_MTU_MB:-8}
 SHORT=${TCP_SHORT:-50}
+PAR=${TCP_PAR:-0}
 
 # now() - Guest uptime, seconds with two decimals
 now() {
@@ -96,6 +101,19 @@ download() {
 	fi
 }
 
+# conns_result() - Report a set of echo connections: $_ok of them right
+# since $_t0, $_bad the first wrong one
+# $1: check name, $2: number of connections
+conns_result() {
+	_t1=$(now)
+	if [ "$_ok" -eq "$2" ]; then
+		pass "$1"
+		info "$1: $2 connections in $(rate "$_t0" "$_t1" 0 | cut -d, -f1)"
+	else
+		fail "$1" "$_ok of $2 echoed back intact; $_bad"
+	fi
+}
+
 # short_conns() - Many short echo connections in a row, each checked
 # $1: check name, $2: 4 or 6, $3: count
 short_conns() {
@@ -118,13 +136,38 @@ short_conns() {
 		fi
 		_i=$((_i + 1))
 	done
-	_t1=$(now)
-	if [ "$_ok" -eq "$3" ]; then
-		pass "$1"
-		info "$1: $3 connections in $(rate "$_t0" "$_t1" 0 | cut -d, -f1)"
-	else
-		fail "$1" "$_ok of $3 echoed back intact; $_bad"
-	fi
+	conns_result "$1" "$3"
+}
+
+# par_conns() - Connections all open at once, each echoing its own line
+# $1: check name, $2: 4 or 6, $3: count
+# Each client holds its connection for 3 s after sending its line, so that
+# all are open together; the replies are compared afterwards.
+par_conns() {
+	_t0=$(now)
+	rm -rf /tmp/par
+	mkdir -p /tmp/par
+	_i=1
+	while [ "$_i" -le "$3" ]; do
+		( (echo "parallel connection $_i of $3 over IPv$2"; sleep 3) |
+			timeout 30 socat -t 5 -T 20 - "$(sock "$2" 5004)" \
+			>"/tmp/par/$_i" 2>/dev/null ) &
+		_i=$((_i + 1))
+	done
+	wait
+	_ok=0
+	_bad=""
+	_i=1
+	while [ "$_i" -le "$3" ]; do
+		if [ "$(cat "/tmp/par/$_i")" = \
+		     "parallel connection $_i of $3 over IPv$2" ]; then
+			_ok=$((_ok + 1))
+		else
+			_bad="${_bad:-first bad: #$_i got '$(cat "/tmp/par/$_i")'}"
+		fi
+		_i=$((_i + 1))
+	done
+	conns_result "$1" "$3"
 }
 
 # make_upload() - Make /tmp/up.bin, random, set UP_SHA
@@ -183,12 +226,22 @@ upload tcp6-upload 6 /tmp/up.bin "$UP_SHA" "$UP_MB"
 download tcp6-download 6 "$DOWN_MB"
 short_conns tcp4-short 4 "$SHORT"
 short_conns tcp6-short 6 "$SHORT"
+if [ "$PAR" -gt 0 ]; then
+	par_conns tcp4-parallel 4 "$PAR"
+	par_conns tcp6-parallel 6 "$PAR"
+fi
 
 # MTU 1500: the guest's SYNs carry MSS 1460 (1440 for IPv6)
 ip link set eth0 mtu 1500
-head -c $((MTU_MB * 1024 * 1024)) /tmp/up.bin >/tmp/up-mtu.bin
-rm -f /tmp/up.bin
-MTU_SHA=$(sha256sum /tmp/up-mtu.bin | cut -d' ' -f1)
+if [ "$MTU_MB" -ge "$UP_MB" ]; then
+	MTU_MB=$UP_MB
+	mv /tmp/up.bin /tmp/up-mtu.bin
+	MTU_SHA=$UP_SHA
+else
+	head -c $((MTU_MB * 1024 * 1024)) /tmp/up.bin >/tmp/up-mtu.bin
+	rm -f /tmp/up.bin
+	MTU_SHA=$(sha256sum /tmp/up-mtu.bin | cut -d' ' -f1)
+fi
 upload tcp4-mtu1500-upload 4 /tmp/up-mtu.bin "$MTU_SHA" "$MTU_MB"
 download tcp4-mtu1500-download 4 "$MTU_MB"
 upload tcp6-mtu1500-upload 6 /tmp/up-mtu.bin "$MTU_SHA" "$MTU_MB"
