@@ -781,17 +781,14 @@ static size_t build_ip6(uint8_t *f, const uint8_t *src, const uint8_t *dst,
 	return 40;
 }
 
-static size_t build_ping(uint8_t *f, char **t, int v6)
+/* parse_ends() - SRCMAC DSTMAC SRCIP DSTIP of a frame to build: our MAC and
+ * address (my_mac, my_ip4 or my_ip6) become the source ones
+ */
+static void parse_ends(char **t, int v6, uint8_t *dmac, uint8_t *src,
+		       uint8_t *dst)
 {
-	uint8_t dmac[6], src[16], dst[16], *icmp;
-	unsigned id, seq;
-	size_t len, i, hlen;
-
 	parse_mac(t[0], my_mac);
 	parse_mac(t[1], dmac);
-	id = (unsigned)parse_num(t[4], 0xffff);
-	seq = (unsigned)parse_num(t[5], 0xffff);
-	len = parse_num(t[6], v6 ? 65535 - 8 : 65535 - 28);
 	if (v6) {
 		parse_ip6(t[2], src);
 		parse_ip6(t[3], dst);
@@ -801,6 +798,18 @@ static size_t build_ping(uint8_t *f, char **t, int v6)
 		parse_ip4(t[3], dst);
 		memcpy(my_ip4, src, 4);
 	}
+}
+
+static size_t build_ping(uint8_t *f, char **t, int v6)
+{
+	uint8_t dmac[6], src[16], dst[16], *icmp;
+	unsigned id, seq;
+	size_t len, i, hlen;
+
+	parse_ends(t, v6, dmac, src, dst);
+	id = (unsigned)parse_num(t[4], 0xffff);
+	seq = (unsigned)parse_num(t[5], 0xffff);
+	len = parse_num(t[6], v6 ? 65535 - 8 : 65535 - 28);
 	if (14 + (v6 ? 40 : 20) + 8 + len > FRAME_MAX)
 		die(2, "ping payload too long");
 
@@ -856,17 +865,7 @@ static size_t build_udp(uint8_t *f, char **t, int v6)
 	size_t len, i, hlen;
 	unsigned sport, dport;
 
-	parse_mac(t[0], my_mac);
-	parse_mac(t[1], dmac);
-	if (v6) {
-		parse_ip6(t[2], src);
-		parse_ip6(t[3], dst);
-		memcpy(my_ip6, src, 16);
-	} else {
-		parse_ip4(t[2], src);
-		parse_ip4(t[3], dst);
-		memcpy(my_ip4, src, 4);
-	}
+	parse_ends(t, v6, dmac, src, dst);
 	sport = (unsigned)parse_num(t[4], 0xffff);
 	dport = (unsigned)parse_num(t[5], 0xffff);
 	len = parse_num(t[6], 65535 - 8);

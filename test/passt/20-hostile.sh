@@ -167,10 +167,7 @@ ping4 $MAC @GW $HOST4 $GW4 0x1234 $n 56
 expect echo4-reply $GW4 0x1234 $n 56
 EOF
 	log "bogus length prefix: $bogus"
-	"$TAPCLIENT" -t 3000 "$SOCK" "$S" >"$TEST_TMP/tapclient.log" 2>&1
-	rc=$?
-	cat "$TEST_TMP/tapclient.log"
-	check_eq "$rc" 0 "tapclient status after length prefix '$bogus'"
+	tapclient_run "$SOCK" "$S" 3000 "length prefix '$bogus'"
 	check "passt alive after length prefix '$bogus'" bg_alive passt
 done
 
@@ -189,8 +186,5 @@ expect arp-reply $GW4 save-mac GW
 ping4 $MAC @GW $HOST4 $FAR4 0x1234 1 56
 expect echo4-reply $FAR4 0x1234 1 56
 EOF
-"$TAPCLIENT" -t 3000 "$SOCK" "$S" >"$TEST_TMP/tapclient.log" 2>&1
-rc=$?
-cat "$TEST_TMP/tapclient.log"
-check_eq "$rc" 0 "tapclient status after connections closed mid-frame"
+tapclient_run "$SOCK" "$S" 3000 "connections closed mid-frame"
 check "passt alive at the end" bg_alive passt

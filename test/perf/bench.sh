@@ -21,9 +21,10 @@
 #               (passt -m and the guest's tap): guest to remote (FAR4)
 #   remote>guest  the remote to 198.51.100.1, forwarded by passt's -t to a
 #               server in the guest
-# (passt paths: TCP stream and TCP RR only), and beside each, the same measurement from the host namespace straight to
-# the remote namespace over the kernel's veth pair, no pasta ("veth"),
-# measured in the same run, so that the ratio (ours / veth) is what to read.
+# (passt paths: TCP stream and TCP RR only), and beside each, the same
+# measurement from the host namespace straight to the remote namespace over
+# the kernel's veth pair, no pasta or passt ("veth"), measured in the same
+# run, so that the ratio (ours / veth) is what to read.
 #
 # Measurements:
 #   TCP stream    iperf3, one stream, 64 KiB writes: Gbit/s received
@@ -64,12 +65,12 @@ perf_build_rr
 
 # Ports: iperf3 on 5201 in the remote (bound to FAR4, so that UDP answers
 # come from the address the client talks to), 5202 on the host's loopback,
-# 5203 in pasta's namespace, 5204 in passt's guest. rr servers get fresh ports for each set of
-# measurements (rr_port): connect-request-response-close leaves tens of
-# thousands of sockets in TIME_WAIT, and a later connect() to the same
-# address and port would have to search the whole ephemeral range past
-# them, which measures the kernel's port search, not the path. A wider
-# ephemeral range, above the servers' ports, helps too.
+# 5203 in pasta's namespace, 5204 in passt's guest. rr servers get fresh
+# ports for each set of measurements (rr_port): connect-request-response-
+# close leaves tens of thousands of sockets in TIME_WAIT, and a later
+# connect() to the same address and port would have to search the whole
+# ephemeral range past them, which measures the kernel's port search, not
+# the path. A wider ephemeral range, above the servers' ports, helps too.
 for ns in "" "run_remote"; do
 	$ns sh -c 'echo "10000 65535" > /proc/sys/net/ipv4/ip_local_port_range'
 done
@@ -155,6 +156,18 @@ measure() {
 	echo "$_r $(($(daemon_cpu) - _c0))"
 }
 
+# bench_path() - Each measurement on one path, a row of the table for each
+# $1: path, $2: MTU, $3: measurements, $4: where from, $5: address,
+# $6: iperf3 port, $7: rr port
+bench_path() {
+	for _k in $3; do
+		_res=$(measure "$_k" "$4" "$5" "$6" "$7")
+		log "$1 $2 $_k: $_res"
+		echo "$1 $2 $_k $_res $(cut -d' ' -f2- "$TEST_TMP/veth-$2-$_k")" \
+			>>"$TABLE"
+	done
+}
+
 # kinds() - Measurements at this MTU: $1 MTU, $2 "passt" for passt's paths
 kinds() {
 	for _k in ${BENCH_KINDS:-tcp udp1472 udp8192 udp65000 rr crr udprr}; do
@@ -201,12 +214,7 @@ for mtu in $MTUS; do
 		"remote>ns")	w=remote a=$HOST4 pi=5203 pr=$p2 ;;
 		"ns>hostlo")	w=ns a=127.0.0.1 pi=5202 pr=$p3 ;;
 		esac
-		for k in $(kinds "$mtu"); do
-			r=$(measure "$k" "$w" "$a" "$pi" "$pr")
-			log "$path $mtu $k: $r"
-			echo "$path $mtu $k $r $(cut -d' ' -f2- \
-				"$TEST_TMP/veth-$mtu-$k")" >>"$TABLE"
-		done
+		bench_path "$path" "$mtu" "$(kinds "$mtu")" "$w" "$a" "$pi" "$pr"
 	done
 
 	bg_alive "pasta$mtu" || log "pasta (MTU $mtu) died during the run"
@@ -225,18 +233,9 @@ for mtu in $MTUS; do
 	rr_port remote "$FAR4"
 	rr_port guest ::
 
-	for path in "guest>remote" "remote>guest"; do
-		case "$path" in
-		"guest>remote")	w=guest a=$FAR4 pi=5201 pr=$p1 ;;
-		"remote>guest")	w=remote a=$HOST4 pi=5204 pr=$p2 ;;
-		esac
-		for k in $(kinds "$mtu" passt); do
-			r=$(measure "$k" "$w" "$a" "$pi" "$pr")
-			log "$path $mtu $k: $r"
-			echo "$path $mtu $k $r $(cut -d' ' -f2- \
-				"$TEST_TMP/veth-$mtu-$k")" >>"$TABLE"
-		done
-	done
+	k=$(kinds "$mtu" passt)
+	bench_path "guest>remote" "$mtu" "$k" guest "$FAR4" 5201 "$p1"
+	bench_path "remote>guest" "$mtu" "$k" remote "$HOST4" 5204 "$p2"
 
 	bg_alive "passt$mtu" || log "passt (MTU $mtu) died during the run"
 	bg_stop "iperf_guest$mtu"
