@@ -33,14 +33,11 @@ wait_for 10 test -S "$SOCK" || fail "passt did not create $SOCK"
 # Offsets in the frames tapclient builds: ICMP at 34 (checksum 36, payload
 # from 42), ICMPv6 and UDP over IPv6 at 54 (checksums 56 and 60, payload from
 # 62), UDP over IPv4 at 34 (checksum 40, payload from 42)
-cat >"$S" <<EOF
+tap_script_neigh $MAC >"$S"
+cat >>"$S" <<EOF
 forbid-echo-id $BAD
 forbid udp4 $FAR4 $UPORT $BAD
 forbid udp6 $FAR6 $UPORT $BAD
-arp-request $MAC $HOST4 $GW4
-expect arp-reply $GW4 save-mac GW
-ns6 $MAC $HOST6 $GW6
-expect na6 $GW6 save-mac GW6
 
 echo == ICMP echo: payload byte changed, checksum field changed
 poke 60 a5
