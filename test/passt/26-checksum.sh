@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# test/passt/25-checksum.sh - Wrong layer 4 checksums from the guest
+# test/passt/26-checksum.sh - Wrong layer 4 checksums from the guest
 #
 # passt with the frame-level client (test/frame/tapclient.c) as the guest.
 # ICMP and ICMPv6 echo requests, UDP datagrams over IPv4 and IPv6 to an echo
