@@ -340,7 +340,7 @@ uint32_t proto_ipv6_header_psum(uint32_t l4len, uint8_t protocol,
  *
  * Return: checksum to store, with 0 transmitted as 0xffff (RFC 768)
  */
-static uint16_t csum_udp_finish(const struct udphdr *uh, uint32_t psum,
+static uint16_t csum_udp_finish(const udphdr_u *uh, uint32_t psum,
 				const struct iovec *iov, size_t n,
 				size_t offset)
 {
@@ -363,7 +363,7 @@ static uint16_t csum_udp_finish(const struct udphdr *uh, uint32_t psum,
  *
  * The pseudo-header length is taken from @uh->len.
  */
-void csum_udp4(struct udphdr *uh, struct in_addr saddr, struct in_addr daddr,
+void csum_udp4(udphdr_u *uh, struct in_addr saddr, struct in_addr daddr,
 	       const struct iovec *iov, size_t n, size_t offset)
 {
 	uint32_t psum = proto_ipv4_header_psum(ntohs(uh->len), IPPROTO_UDP,
@@ -384,7 +384,7 @@ void csum_udp4(struct udphdr *uh, struct in_addr saddr, struct in_addr daddr,
  *
  * The pseudo-header length is taken from @uh->len.
  */
-void csum_udp6(struct udphdr *uh, const struct in6_addr *saddr,
+void csum_udp6(udphdr_u *uh, const struct in6_addr *saddr,
 	       const struct in6_addr *daddr,
 	       const struct iovec *iov, size_t n, size_t offset)
 {
@@ -401,7 +401,7 @@ void csum_udp6(struct udphdr *uh, const struct in6_addr *saddr,
  * @payload:	Data following the header
  * @len:	Length of @payload
  */
-void csum_icmp4(struct icmphdr *ih, const void *payload, size_t len)
+void csum_icmp4(icmphdr_u *ih, const void *payload, size_t len)
 {
 	uint32_t sum;
 
@@ -418,7 +418,7 @@ void csum_icmp4(struct icmphdr *ih, const void *payload, size_t len)
  * @payload:	Data following the header
  * @len:	Length of @payload
  */
-void csum_icmp6(struct icmp6_hdr *ih, const struct in6_addr *saddr,
+void csum_icmp6(icmp6_hdr_u *ih, const struct in6_addr *saddr,
 		const struct in6_addr *daddr, const void *payload, size_t len)
 {
 	uint32_t sum = proto_ipv6_header_psum(sizeof(*ih) + len,
@@ -433,9 +433,11 @@ void csum_icmp6(struct icmp6_hdr *ih, const struct in6_addr *saddr,
  * csum_l4_ok() - Check the checksum of a TCP, UDP, ICMP or ICMPv6 packet
  * @af:		AF_INET or AF_INET6
  * @proto:	Protocol number of the packet (the upper layer, for IPv6)
- * @saddr:	Source address: struct in_addr for AF_INET, else in6_addr
+ * @saddr:	Source address: struct in_addr for AF_INET, else in6_addr, any
+ *		alignment (it may point into a packet)
  * @daddr:	Destination address, of the same type
- * @l4:		Layer 4 header and payload, as long as the IP length says
+ * @l4:		Layer 4 header and payload, as long as the IP length says, any
+ *		alignment
  * @len:	Length of @l4
  *
  * One pass over the packet: its sum, including the checksum field, plus the
@@ -450,7 +452,7 @@ void csum_icmp6(struct icmp6_hdr *ih, const struct in6_addr *saddr,
 bool csum_l4_ok(int af, uint8_t proto, const void *saddr, const void *daddr,
 		const void *l4, size_t len)
 {
-	const struct udphdr *uh = l4;
+	const udphdr_u *uh = l4;
 	uint32_t sum = 0;
 
 	switch (proto) {
@@ -482,9 +484,11 @@ bool csum_l4_ok(int af, uint8_t proto, const void *saddr, const void *daddr,
 	}
 
 	if (af == AF_INET) {
-		const struct in_addr *s4 = saddr, *d4 = daddr;
+		struct in_addr s4, d4;
 
-		sum = proto_ipv4_header_psum(len, proto, *s4, *d4);
+		memcpy(&s4, saddr, sizeof(s4));
+		memcpy(&d4, daddr, sizeof(d4));
+		sum = proto_ipv4_header_psum(len, proto, s4, d4);
 	} else {
 		sum = proto_ipv6_header_psum(len, proto, saddr, daddr);
 	}

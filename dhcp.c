@@ -63,6 +63,7 @@
 #include <netinet/udp.h>
 
 #include "dhcp.h"
+#include "hdr.h"
 #include "log.h"
 #include "packet.h"
 #include "passt.h"
@@ -1006,7 +1007,7 @@ static bool dhcp_is_for_us(const struct ctx *c, const struct tap_l3 *l3)
 int dhcp(const struct ctx *c, const struct tap_l3 *l3)
 {
 	static uint8_t buf[DHCP_MSG_MAX];
-	const struct udphdr *uh;
+	const udphdr_u *uh;
 	struct in_addr dst;
 	struct pkt msg;
 	size_t ulen;

@@ -52,6 +52,7 @@
 
 #include "dhcp.h"
 #include "dhcpv6.h"
+#include "hdr.h"
 #include "log.h"
 #include "ndp.h"
 #include "packet.h"
@@ -763,7 +764,7 @@ static bool dhcpv6_is_for_us(const struct ctx *c, const struct tap_l3 *l3)
 int dhcpv6(const struct ctx *c, const struct tap_l3 *l3)
 {
 	static uint8_t buf[DHCPV6_MSG_MAX];
-	const struct udphdr *uh;
+	const udphdr_u *uh;
 	struct pkt msg;
 	size_t ulen;
 	ssize_t n;

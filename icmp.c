@@ -31,6 +31,7 @@
 #include "passt.h"
 #include "flow.h"
 #include "fwd.h"
+#include "hdr.h"
 #include "icmp.h"
 #include "log.h"
 #include "packet.h"
@@ -220,7 +221,7 @@ int icmp_tap_handler(struct ctx *c, const struct tap_l3 *l3,
 		     const struct timespec *now)
 {
 	/* #syscalls sendto socket bind getsockname */
-	const struct icmphdr *ih = pkt_get(&l3->l4, 0, sizeof(*ih));
+	const icmphdr_u *ih = pkt_get(&l3->l4, 0, sizeof(*ih));
 	uint8_t echo = l3->af == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	uint8_t proto = l3->af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	const struct flowside *tgt;
@@ -278,7 +279,7 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 	ini = &pf->f.side[INISIDE];
 
 	for (i = 0; i < ICMP_RECV_MAX; i++) {
-		struct icmphdr *ih = (struct icmphdr *)icmp_buf;
+		icmphdr_u *ih = (icmphdr_u *)icmp_buf;
 		ssize_t n = recv(pf->sock, icmp_buf, sizeof(icmp_buf),
 				 MSG_DONTWAIT);
 

@@ -58,6 +58,7 @@
 #include <netinet/ip6.h>
 
 #include "checksum.h"
+#include "hdr.h"
 #include "inany.h"
 #include "ipfrag.h"
 #include "log.h"
@@ -408,7 +409,7 @@ int ipfrag4(const struct pkt *eth, const struct pkt *l3,
 	    const struct timespec *now, struct pkt *whole)
 {
 	const uint8_t *eh = pkt_get(eth, 0, ETH_HLEN);
-	const struct iphdr *ih = pkt_get(l3, 0, sizeof(*ih));
+	const iphdr_u *ih = pkt_get(l3, 0, sizeof(*ih));
 	struct ipfrag_key k = { .v6 = false };
 	struct ipfrag_frag f;
 	uint16_t fo;
@@ -448,8 +449,8 @@ int ipfrag6(const struct pkt *eth, const struct pkt *l3, size_t fh_off,
 	    const struct timespec *now, struct pkt *whole)
 {
 	const uint8_t *eh = pkt_get(eth, 0, ETH_HLEN);
-	const struct ip6_hdr *ih = pkt_get(l3, 0, sizeof(*ih));
-	const struct ip6_frag *fh = pkt_get(l3, fh_off, sizeof(*fh));
+	const ip6_hdr_u *ih = pkt_get(l3, 0, sizeof(*ih));
+	const ip6_frag_u *fh = pkt_get(l3, fh_off, sizeof(*fh));
 	struct ipfrag_key k = { .v6 = true };
 	struct ipfrag_frag f;
 	uint16_t offlg;

@@ -59,6 +59,7 @@
 #include "checksum.h"
 #include "dhcp.h"
 #include "dhcpv6.h"
+#include "hdr.h"
 #include "icmp.h"
 #include "ipfrag.h"
 #include "log.h"
@@ -173,7 +174,7 @@ void *tap_push_l2h(const struct ctx *c, void *buf, uint16_t proto)
 void *tap_push_ip4h(void *buf, struct in_addr src, struct in_addr dst,
 		    size_t l4len, uint8_t proto)
 {
-	struct iphdr *ih = buf;
+	iphdr_u *ih = buf;
 	uint16_t l3len = l4len + sizeof(*ih);
 
 	ih->version = 4;
@@ -205,7 +206,7 @@ void *tap_push_ip6h(void *buf, const struct in6_addr *src,
 		    const struct in6_addr *dst, size_t l4len, uint8_t proto,
 		    uint32_t flow)
 {
-	struct ip6_hdr *ih = buf;
+	ip6_hdr_u *ih = buf;
 
 	ih->ip6_flow = htonl((6U << 28) | (flow & 0xfffff));
 	ih->ip6_plen = htons(l4len);
@@ -261,7 +262,7 @@ void tap_icmp4_send(const struct ctx *c, struct in_addr src,
 		    struct in_addr dst, const void *in, size_t l4len)
 {
 	uint8_t *ip = tap_push_l2h(c, tap_single_buf, ETHERTYPE_IP);
-	struct icmphdr *ih = tap_push_ip4h(ip, src, dst, l4len, IPPROTO_ICMP);
+	icmphdr_u *ih = tap_push_ip4h(ip, src, dst, l4len, IPPROTO_ICMP);
 
 	if (l4len < sizeof(*ih) || l4len > FRAME_MAX - 34)
 		return;
@@ -283,8 +284,8 @@ void tap_icmp6_send(const struct ctx *c, const struct in6_addr *src,
 		    const struct in6_addr *dst, const void *in, size_t l4len)
 {
 	uint8_t *ip = tap_push_l2h(c, tap_single_buf, ETHERTYPE_IPV6);
-	struct icmp6_hdr *ih = tap_push_ip6h(ip, src, dst, l4len,
-					     IPPROTO_ICMPV6, 0);
+	icmp6_hdr_u *ih = tap_push_ip6h(ip, src, dst, l4len,
+					IPPROTO_ICMPV6, 0);
 
 	if (l4len < sizeof(*ih) || l4len > FRAME_MAX - 54)
 		return;
@@ -310,7 +311,7 @@ void tap_udp4_send(const struct ctx *c, struct in_addr src, uint16_t sport,
 {
 	size_t l4len = dlen + sizeof(struct udphdr);
 	uint8_t *ip = tap_push_l2h(c, tap_single_buf, ETHERTYPE_IP);
-	struct udphdr *uh = tap_push_ip4h(ip, src, dst, l4len, IPPROTO_UDP);
+	udphdr_u *uh = tap_push_ip4h(ip, src, dst, l4len, IPPROTO_UDP);
 	struct iovec iov = { uh + 1, dlen };
 
 	if (dlen > FRAME_MAX - 42)
@@ -341,8 +342,7 @@ void tap_udp6_send(const struct ctx *c, const struct in6_addr *src,
 {
 	size_t l4len = dlen + sizeof(struct udphdr);
 	uint8_t *ip = tap_push_l2h(c, tap_single_buf, ETHERTYPE_IPV6);
-	struct udphdr *uh = tap_push_ip6h(ip, src, dst, l4len, IPPROTO_UDP,
-					  flow);
+	udphdr_u *uh = tap_push_ip6h(ip, src, dst, l4len, IPPROTO_UDP, flow);
 	struct iovec iov = { uh + 1, dlen };
 
 	if (dlen > FRAME_MAX - 62)
@@ -597,7 +597,7 @@ static void tap_learn_mac(struct ctx *c, const uint8_t *src)
 static int tap_parse_ip4(struct ctx *c, const struct pkt *eth,
 			 struct tap_l3 *l3)
 {
-	const struct iphdr *ih;
+	const iphdr_u *ih;
 	size_t hlen, tot;
 
 	if (pkt_sub(eth, ETH_HLEN, &l3->l3) ||
@@ -672,7 +672,7 @@ bad:
 static int tap_parse_ip6(struct ctx *c, const struct pkt *eth,
 			 struct tap_l3 *l3)
 {
-	const struct ip6_hdr *ih;
+	const ip6_hdr_u *ih;
 	size_t plen;
 
 	if (pkt_sub(eth, ETH_HLEN, &l3->l3) ||
@@ -692,11 +692,11 @@ static int tap_parse_ip6(struct ctx *c, const struct pkt *eth,
 	if (ip6_skip_ext(l3, ih->ip6_nxt))
 		return -1;
 
-	if (IN6_IS_ADDR_LINKLOCAL(&ih->ip6_src))
-		c->ip6.addr_ll_seen = ih->ip6_src;
-	else if (!IN6_IS_ADDR_UNSPECIFIED(&ih->ip6_src) &&
-		 !IN6_IS_ADDR_MULTICAST(&ih->ip6_src))
-		c->ip6.addr_seen = ih->ip6_src;
+	if (IN6_IS_ADDR_LINKLOCAL(&l3->saddr.a6))
+		c->ip6.addr_ll_seen = l3->saddr.a6;
+	else if (!IN6_IS_ADDR_UNSPECIFIED(&l3->saddr.a6) &&
+		 !IN6_IS_ADDR_MULTICAST(&l3->saddr.a6))
+		c->ip6.addr_seen = l3->saddr.a6;
 	return l3->proto == IPPROTO_FRAGMENT;
 bad:
 	tap_stats.bad_ip++;
@@ -747,7 +747,7 @@ static bool tap_l4_csum_ok(const struct tap_l3 *l3,
 static void tap_l4_dispatch(struct ctx *c, const struct tap_l3 *l3,
 			    const struct timespec *now)
 {
-	const struct udphdr *uh;
+	const udphdr_u *uh;
 	int handled = 0;
 
 	if (!tap_l4_csum_ok(l3, now))

@@ -74,6 +74,7 @@
 #include "checksum.h"
 #include "flow.h"
 #include "fwd.h"
+#include "hdr.h"
 #include "log.h"
 #include "packet.h"
 #include "pasta.h"
@@ -191,7 +192,7 @@ static int tcp_listen_fd[2][2][NUM_PORTS];
  * @ack:	Acknowledgement number
  */
 struct tcp_seg {
-	const struct tcphdr *th;
+	const tcphdr_u *th;
 	const uint8_t *payload;
 	size_t len;
 	uint32_t seq;
@@ -801,7 +802,7 @@ static void tcp_rewind(struct tcp_tap_conn *conn)
  * @ws:		Window scale, set if present (else left alone)
  * @ws_ok:	Set if the window scale option is present
  */
-static void tcp_parse_opts(const struct tcphdr *th, size_t thlen,
+static void tcp_parse_opts(const tcphdr_u *th, size_t thlen,
 			   uint16_t *mss, uint8_t *ws, bool *ws_ok)
 {
 	const uint8_t *o = (const uint8_t *)(th + 1);
@@ -1260,7 +1261,7 @@ static void tcp_dup_acks(const struct ctx *c, struct tcp_tap_conn *conn)
  */
 static int tcp_seg_parse(const struct tap_l3 *l3, struct tcp_seg *seg)
 {
-	const struct tcphdr *th = pkt_get(&l3->l4, 0, sizeof(*th));
+	const tcphdr_u *th = pkt_get(&l3->l4, 0, sizeof(*th));
 	size_t thlen;
 
 	if (!th)

@@ -68,6 +68,7 @@
 #include "checksum.h"
 #include "flow.h"
 #include "fwd.h"
+#include "hdr.h"
 #include "ipfrag.h"
 #include "log.h"
 #include "packet.h"
@@ -485,7 +486,7 @@ static unsigned int udp_sendmmsg_all(int s, struct mmsghdr *mmh, unsigned int n)
 int udp_tap_handler(struct ctx *c, const struct tap_l3 *l3, size_t n,
 		    const struct timespec *now)
 {
-	const struct udphdr *uh = pkt_get(&l3->l4, 0, sizeof(*uh));
+	const udphdr_u *uh = pkt_get(&l3->l4, 0, sizeof(*uh));
 	union sockaddr_inany sa;
 	unsigned int side, other, i, cnt = 0;
 	struct udp_flow *uf;
@@ -517,7 +518,7 @@ int udp_tap_handler(struct ctx *c, const struct tap_l3 *l3, size_t n,
 					 uf->f.side[other].eport, 0);
 
 	for (i = 0; i < n && cnt < UDP_TAP_BATCH; i++) {
-		const struct udphdr *h = pkt_get(&l3[i].l4, 0, sizeof(*h));
+		const udphdr_u *h = pkt_get(&l3[i].l4, 0, sizeof(*h));
 		size_t ulen = h ? ntohs(h->len) : 0;
 
 		if (!h || ulen < sizeof(*h) || ulen > l3[i].l4.len) {
