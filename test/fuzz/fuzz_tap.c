@@ -48,7 +48,10 @@
  * corpus into DIR instead (see seedgen.c, included below) and exits. With
  * FUZZ_TAP_KNOWN_BUGS set, flows left after the teardown by a known bug are
  * forced out instead of failing the input (see input_end()). FUZZ_DEBUG=1
- * shows the daemon's debug messages.
+ * shows the daemon's debug messages. FUZZ_TAP_SHIFT=N (1 to 3) puts a frame
+ * of N bytes, which the daemon drops as too short, in front of each chunk:
+ * every header of every frame then lies N bytes further than in the input,
+ * for the alignment check of UBSan (replay.sh replays at each shift).
  */
 
 #include <arpa/inet.h>
@@ -113,6 +116,7 @@ static int peer = -1;			/* our end of the guest's stream */
 static int fd_baseline = -1;		/* open files when the input began */
 static bool seedgen;
 static bool known_bugs;			/* FUZZ_TAP_KNOWN_BUGS set */
+static unsigned int shift;		/* FUZZ_TAP_SHIFT: 0 to 3 */
 static unsigned long known_forced;	/* inputs where that applied */
 
 /* ------------------------------------------------------------------------ */
@@ -732,6 +736,18 @@ static void input_step(uint8_t code)
  */
 static void input_chunk(const uint8_t *data, size_t len)
 {
+	static uint8_t shifted[FUZZ_TAP_BUF_SIZE];
+
+	if (shift) {
+		/* Length prefix, then a frame of @shift zeroes */
+		len = MIN(len, sizeof(shifted) - 4 - shift);
+		memset(shifted, 0, 4 + shift);
+		shifted[3] = (uint8_t)shift;
+		memcpy(shifted + 4 + shift, data, len);
+		data = shifted;
+		len += 4 + shift;
+	}
+
 	len = MIN(len, FUZZ_TAP_BUF_SIZE);
 	ASAN_POISON_MEMORY_REGION(tap_buf + len, FUZZ_TAP_BUF_SIZE - len);
 	tap_input(&ctx, data, len, &now);
@@ -981,6 +997,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	fuzz_isolation_check("fuzz_tap");
 	known_bugs = getenv("FUZZ_TAP_KNOWN_BUGS");
+	if (getenv("FUZZ_TAP_SHIFT"))
+		shift = (unsigned int)atoi(getenv("FUZZ_TAP_SHIFT")) % 4;
 	fuzz_private_netns();
 	fuzz_lo_up();
 	if (fuzz_sysctl("/proc/sys/net/ipv4/ping_group_range",
