@@ -1105,6 +1105,68 @@ int tap_input(struct ctx *c, const uint8_t *data, size_t len,
 }
 
 /**
+ * tap_pasta_frame() - Take one frame read from the tap device into the batch
+ * @off:	Offset of the frame in tap_buf, moved past it if taken
+ * @len:	Length read
+ * @n:		Number of frames in tap_frames, updated
+ *
+ * A read from the tap device is one whole frame: all there is to check is
+ * that it holds an Ethernet header at least.
+ */
+static void tap_pasta_frame(size_t *off, size_t len, size_t *n)
+{
+	if (len < ETH_HLEN) {
+		tap_stats.short_frame++;
+		return;
+	}
+
+	tap_frames[*n].data = tap_buf + *off;
+	tap_frames[*n].len = len;
+	(*n)++;
+	*off += ROUND_UP(len, 64);
+}
+
+/**
+ * tap_input_pasta() - Handle frames as if read one by one from the tap
+ *		       device: for fuzzing, which has no tap device
+ * @c:		Execution context
+ * @data:	Frames, each behind its length (4 bytes, big-endian, as in
+ *		passt's stream): one read() each, cut to FRAME_MAX as read()
+ *		would; a length beyond the end of @data takes what's left
+ * @len:	Number of bytes
+ * @now:	Current time
+ */
+void tap_input_pasta(struct ctx *c, const uint8_t *data, size_t len,
+		     const struct timespec *now)
+{
+	size_t off = 0, n = 0;
+
+	while (len >= sizeof(uint32_t)) {
+		uint32_t flen;
+		size_t take;
+
+		memcpy(&flen, data, sizeof(flen));
+		data += sizeof(flen);
+		len -= sizeof(flen);
+		take = MIN(MIN((size_t)ntohl(flen), len), (size_t)FRAME_MAX);
+
+		if (n == TAP_FRAMES_MAX || TAP_BUF_SIZE - off < FRAME_MAX) {
+			tap_frames_handle(c, n, now);
+			off = n = 0;
+		}
+		memcpy(tap_buf + off, data, take);
+		tap_pasta_frame(&off, take, &n);
+
+		take = MIN((size_t)ntohl(flen), len);
+		data += take;
+		len -= take;
+	}
+
+	if (n)
+		tap_frames_handle(c, n, now);
+}
+
+/**
  * tap_handler_pasta() - Read and handle frames from the tap device
  * @c:		Execution context
  * @events:	epoll events
@@ -1129,14 +1191,7 @@ void tap_handler_pasta(struct ctx *c, uint32_t events,
 
 			if (len < 0)
 				break;
-			if (len < ETH_HLEN) {
-				tap_stats.short_frame++;
-				continue;
-			}
-			tap_frames[n].data = tap_buf + off;
-			tap_frames[n].len = len;
-			n++;
-			off += ROUND_UP((size_t)len, 64);
+			tap_pasta_frame(&off, (size_t)len, &n);
 		}
 		if (!n)
 			break;

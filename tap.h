@@ -104,6 +104,8 @@ void tap_handler_passt(struct ctx *c, uint32_t events,
 void tap_handler_pasta(struct ctx *c, uint32_t events,
 		       const struct timespec *now);
 void tap_stats_log(void);
+void tap_input_pasta(struct ctx *c, const uint8_t *data, size_t len,
+		     const struct timespec *now);
 int tap_input(struct ctx *c, const uint8_t *data, size_t len,
 	      const struct timespec *now);
 

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_tap.c - libFuzzer target: frames from the guest, through tap_input()
  *
+ * Built twice: fuzz_tap takes the input as passt's stream (tap_input(): the
+ * splitter of qemu's framing, lengths that lie included); fuzz_tap_pasta,
+ * built with FUZZ_TAP_PASTA, as pasta's framing, one read() from the tap
+ * device per frame (tap_input_pasta(): the lengths only say where reads
+ * end). Both share the corpus in corpus/fuzz_tap. The daemon is set up in
+ * passt mode in both: what goes to the guest is checked the same way.
+ *
  * A passt is set up once, as passt.c's main() would for a guest connected
  * with --fd: the guest's stream is one end of a socketpair, whose other end
  * we drain (and check: see out_check()); addresses from the documentation
@@ -749,9 +756,14 @@ static void input_chunk(const uint8_t *data, size_t len)
 	}
 
 	len = MIN(len, FUZZ_TAP_BUF_SIZE);
+#ifdef FUZZ_TAP_PASTA
+	/* pasta's framing: each frame one read() from the tap device */
+	tap_input_pasta(&ctx, data, len, &now);
+#else
 	ASAN_POISON_MEMORY_REGION(tap_buf + len, FUZZ_TAP_BUF_SIZE - len);
 	tap_input(&ctx, data, len, &now);
 	ASAN_UNPOISON_MEMORY_REGION(tap_buf + len, FUZZ_TAP_BUF_SIZE - len);
+#endif
 	service();
 }
 

@@ -3,7 +3,18 @@
 
 FUZZ_DIR=${FUZZ_DIR:-$(cd "$(dirname "$0")" && pwd)}
 FUZZ_BUILD="$FUZZ_DIR/build"
-FUZZ_ALL="fuzz_tap fuzz_dhcp fuzz_dhcpv6 fuzz_ndp fuzz_conf fuzz_fwd_spec"
+FUZZ_ALL="fuzz_tap fuzz_tap_pasta fuzz_dhcp fuzz_dhcpv6 fuzz_ndp fuzz_conf
+fuzz_fwd_spec"
+
+# fuzz_corpus() - Name of the corpus directory of a target: fuzz_tap_pasta
+# shares fuzz_tap's (same input format, another framing)
+# $1: target
+fuzz_corpus() {
+	case "$1" in
+	fuzz_tap_pasta)	echo fuzz_tap ;;
+	*)		echo "$1" ;;
+	esac
+}
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

@@ -39,13 +39,13 @@ for t in $targets; do
 	# start, so the order must be the same in every replay
 	list=$(mktemp)
 	{
-		find "$FUZZ_DIR/corpus/$t" -type f 2>/dev/null
+		find "$FUZZ_DIR/corpus/$(fuzz_corpus "$t")" -type f 2>/dev/null
 		[ -n "$crashes" ] && find "$FUZZ_DIR/crashes" -type f \
 			-name "$t-*" 2>/dev/null
 	} | LC_ALL=C sort >"$list"
 	n=$(wc -l <"$list")
 	if [ "$n" -eq 0 ]; then
-		echo "FAIL $t: no corpus in corpus/$t"
+		echo "FAIL $t: no corpus in corpus/$(fuzz_corpus "$t")"
 		rc=1
 		rm -f "$list"
 		continue

@@ -31,7 +31,8 @@ mkdir -p "$FUZZ_DIR/crashes"
 # opts() - libFuzzer options of a target
 opts() {
 	case "$1" in
-	fuzz_tap)	echo "-max_len=65536 -timeout=20" \
+	fuzz_tap|fuzz_tap_pasta)
+			echo "-max_len=65536 -timeout=20" \
 			     "-dict=$FUZZ_DIR/dict/fuzz_tap.dict" ;;
 	fuzz_conf)	echo "-max_len=2048 -timeout=10" \
 			     "-dict=$FUZZ_DIR/dict/fuzz_conf.dict" ;;
@@ -50,7 +51,7 @@ for t in $targets; do
 	[ -x "$bin" ] || { echo "$t: $bin not built" >&2; exit 1; }
 	work="$FUZZ_BUILD/corpus/$t"
 	log="$FUZZ_BUILD/$t.log"
-	mkdir -p "$work" "$FUZZ_DIR/corpus/$t"
+	mkdir -p "$work" "$FUZZ_DIR/corpus/$(fuzz_corpus "$t")"
 
 	echo "== $t: ${secs}s"
 	start=$(date +%s)
@@ -60,7 +61,7 @@ for t in $targets; do
 	(cd "$FUZZ_BUILD" && "$bin" -max_total_time="$secs" \
 		-print_final_stats=1 -artifact_prefix="$FUZZ_DIR/crashes/$t-" \
 		$jobs $(opts "$t") $FUZZ_ARGS \
-		"$work" "$FUZZ_DIR/corpus/$t") >"$log" 2>&1
+		"$work" "$FUZZ_DIR/corpus/$(fuzz_corpus "$t")") >"$log" 2>&1
 	status=$?
 	elapsed=$(($(date +%s) - start))
 	if [ -n "$jobs" ]; then
