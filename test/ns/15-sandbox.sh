@@ -55,6 +55,9 @@ root_empty() {
 # check_sandbox() - What every daemon has: filter, namespaces, empty root
 # $1: PID, $2: name for messages
 check_sandbox() {
+	# The PID file is written just before the sandbox is complete
+	wait_for 5 sh -c "grep -q '^Seccomp:.*2' /proc/$1/status" ||
+		fail "$2: no seccomp filter after 5 s"
 	check_eq "$(status_field "$1" Seccomp)" 2 "$2: seccomp filter mode"
 	check_eq "$(status_field "$1" NoNewPrivs)" 1 "$2: no new privileges"
 	for _n in mnt ipc uts; do
