@@ -25,7 +25,7 @@ CFLAGS ?= -g
 override CFLAGS += $(BASE_CFLAGS) $(HARDEN_CFLAGS) -MMD -MP
 override LDFLAGS += $(HARDEN_LDFLAGS)
 
-.PHONY: all clean install uninstall check check-slow lint unit tidy cppcheck
+.PHONY: all clean install uninstall check lint unit tidy cppcheck
 .PHONY: asan asan-unit bench valgrind
 .PHONY: fuzz fuzz-replay
 
@@ -74,10 +74,6 @@ asan-unit: $(ASAN_UNIT_BINS)
 # tests, and the unit and namespace tests again against the ASan+UBSan build
 check: all valgrind $(UNIT_BINS) asan $(ASAN_UNIT_BINS)
 	test/run all
-
-# Opt-in: the guest runs with issue 6's sizes (test/guest/all.sh), minutes
-check-slow: all
-	GUEST_SLOW=1 test/guest/all.sh tcp-slow
 
 lint: tidy cppcheck
 

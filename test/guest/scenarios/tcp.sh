@@ -11,9 +11,9 @@
 # given), TCP_MTU_MB (size of each transfer at MTU 1500, default 8, at most
 # TCP_UP_MB), TCP_SHORT (short connections, default 50), TCP_PAR (parallel
 # connections, all open at once, default 0: none), TCP_XFER_T (time limit
-# of each transfer, seconds, default 90). The slow run of all.sh
-# (GUEST_SLOW=1) takes 100 MiB everywhere, 500 short and 100 parallel
-# connections, with more memory for the guest (run.sh --mem).
+# of each transfer, seconds, default 90). all.sh's tcp run takes 100 MiB
+# everywhere, 500 short and 100 parallel connections, with more memory for
+# the guest (run.sh --mem).
 #
 # With TCP_LIB_ONLY set, only the functions are defined (tcp-faults.sh).
 
