@@ -3,7 +3,9 @@
 # udp - UDP through passt to an echo server in the remote namespace
 # (udp.host), IPv4 and IPv6: a plain echo with socat, a zero-length
 # datagram, the largest datagram the MTU carries unfragmented (and one byte
-# more must need fragments), and 200 numbered datagrams in one burst, all
+# more must need fragments), datagrams larger than the MTU up to the largest
+# there is (65507 bytes over IPv4, 65527 over IPv6), which the guest and
+# passt fragment and reassemble, and 200 numbered datagrams in one burst, all
 # back, intact, once. udptool (built by udp.host) is fetched over TCP.
 #
 # Variables (run.sh --var NAME=VALUE): UDP_SEQ (datagrams in the burst,
@@ -81,5 +83,13 @@ if [ "$MAX4" -lt 65507 ]; then
 	tool udp4-max-plus-one toobig "$REMOTE4" "$PORT" $((MAX4 + 1))
 fi
 tool udp6-max-plus-one toobig "$REMOTE6" "$PORT" $((MAX6 + 1))
+# Larger than the MTU: the guest sends fragments, passt puts the datagram
+# together again, and the echo comes back to the guest as fragments
+if [ "$MAX4" -lt 65507 ]; then
+	tool udp4-fragmented fragecho "$REMOTE4" "$PORT" $((MAX4 + 8))
+fi
+tool udp6-fragmented fragecho "$REMOTE6" "$PORT" $((MAX6 + 8))
+tool udp4-largest fragecho "$REMOTE4" "$PORT" 65507
+tool udp6-largest fragecho "$REMOTE6" "$PORT" 65527
 tool udp4-seq"$SEQ" seq "$REMOTE4" "$PORT" "$SEQ"
 tool udp6-seq"$SEQ" seq "$REMOTE6" "$PORT" "$SEQ"
