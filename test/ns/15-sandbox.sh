@@ -12,6 +12,8 @@
 # - still serves (ARP and ping through tapclient), and on SIGTERM removes
 #   its socket and PID file from inside the sandbox.
 # The resident memory of each idle daemon is logged (not checked).
+# passt in the background logging to syslog (nothing listens): serves, and
+# exits cleanly (no message path hits the filter).
 # passt in the foreground (-f): the same, but for the PID namespace.
 # pasta (pasta_start): seccomp on, the user namespace of its command, mount,
 # IPC and UTS namespaces of its own, an empty root, no capability but
@@ -105,6 +107,19 @@ check_not "passt removed its socket" test -e "$SOCK"
 check_not "passt removed its PID file" test -e "$PIDFILE"
 check_not "no refused system call in the log" \
 	grep -q "not allowed by our seccomp filter" "$TEST_TMP/passt.log"
+
+log "== passt in the background, logging to syslog (none listening)"
+as_user "$PASST" -s "$SOCK" -P "$PIDFILE" --dns "$DNS4" ||
+	fail "passt did not start"
+pid=$(cat "$PIDFILE")
+ns_track_pid "$pid"
+wait_for 5 sh -c "grep -q '^Seccomp:.*2' /proc/$pid/status" ||
+	fail "passt (syslog): no seccomp filter after 5 s"
+check "ARP and ping through passt logging to syslog" ping_through
+check "passt (syslog) still running after traffic" pid_alive "$pid"
+kill -TERM "$pid"
+pid_wait_gone "$pid" 5 || fail "passt (syslog) did not exit on SIGTERM"
+check_not "passt (syslog) removed its socket" test -e "$SOCK"
 
 log "== passt in the foreground"
 bg_start passtfg as_user "$PASST" -f -d -s "$SOCK" --dns "$DNS4"
